@@ -1,0 +1,26 @@
+#include "kernels/common/device.h"
+
+#include "absl/strings/str_cat.h"
+#include "kernels/common/cuda_status.h"
+
+namespace llm::kernels {
+
+absl::StatusOr<int> CudaDeviceCount() {
+  int count = 0;
+  const cudaError_t error = cudaGetDeviceCount(&count);
+  if (error != cudaSuccess) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("no usable CUDA device: ", cudaGetErrorString(error)));
+  }
+  if (count == 0) return absl::FailedPreconditionError("no CUDA device");
+  return count;
+}
+
+absl::StatusOr<std::string> CudaDeviceName(int index) {
+  cudaDeviceProp prop;
+  absl::Status status = CudaStatus(cudaGetDeviceProperties(&prop, index), "cudaGetDeviceProperties");
+  if (!status.ok()) return status;
+  return absl::StrCat(prop.name, " (sm_", prop.major, prop.minor, ")");
+}
+
+}  // namespace llm::kernels

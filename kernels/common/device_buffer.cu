@@ -1,0 +1,47 @@
+#include "kernels/common/device_buffer.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "kernels/common/cuda_status.h"
+
+namespace llm::kernels {
+
+absl::StatusOr<DeviceBuffer> DeviceBuffer::Allocate(size_t bytes) {
+  void* data = nullptr;
+  absl::Status status = CudaStatus(cudaMalloc(&data, std::max<size_t>(bytes, 1)), "cudaMalloc");
+  if (!status.ok()) return status;
+  return DeviceBuffer(data, bytes);
+}
+
+DeviceBuffer::DeviceBuffer(DeviceBuffer&& other) noexcept
+    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+
+DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&& other) noexcept {
+  if (this != &other) {
+    if (data_ != nullptr) cudaFree(data_);
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+  }
+  return *this;
+}
+
+DeviceBuffer::~DeviceBuffer() {
+  if (data_ != nullptr) cudaFree(data_);
+}
+
+absl::Status DeviceBuffer::CopyFromHost(const void* host, size_t bytes) {
+  return CudaStatus(cudaMemcpy(data_, host, std::min(bytes, size_), cudaMemcpyHostToDevice),
+                    "cudaMemcpy to device");
+}
+
+absl::Status DeviceBuffer::CopyToHost(void* host, size_t bytes) const {
+  return CudaStatus(cudaMemcpy(host, data_, std::min(bytes, size_), cudaMemcpyDeviceToHost),
+                    "cudaMemcpy to host");
+}
+
+absl::Status DeviceBuffer::Fill(uint8_t value) {
+  return CudaStatus(cudaMemset(data_, value, size_), "cudaMemset");
+}
+
+}  // namespace llm::kernels
