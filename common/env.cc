@@ -16,6 +16,14 @@ EnvLookup ProcessEnv() {
   };
 }
 
+EnvLookup MapEnv(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](absl::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(std::string(name));
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
 absl::StatusOr<bool> EnvBool(const EnvLookup& env, absl::string_view name, bool fallback) {
   const std::optional<std::string> raw = env(name);
   if (!raw.has_value() || raw->empty()) return fallback;

@@ -4,6 +4,7 @@
 #define LLM_COMMON_ENV_H_
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -17,6 +18,9 @@ using EnvLookup = std::function<std::optional<std::string>(absl::string_view nam
 
 // Looks variables up in this process's environment.
 EnvLookup ProcessEnv();
+
+// Looks variables up in a fixed map (tests, and callers that assemble settings).
+EnvLookup MapEnv(std::map<std::string, std::string> vars);
 
 // "true"/"1"/"yes"/"on" and "false"/"0"/"no"/"off" (any case); unset or empty gives
 // `fallback`; anything else is an error that names the variable.

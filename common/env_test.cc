@@ -1,7 +1,5 @@
 #include "common/env.h"
 
-#include <map>
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -9,14 +7,6 @@ namespace llm {
 namespace {
 
 using testing::HasSubstr;
-
-EnvLookup MapEnv(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](absl::string_view name) -> std::optional<std::string> {
-    auto it = vars.find(std::string(name));
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
 
 TEST(EnvTest, BoolAcceptsCommonSpellings) {
   EnvLookup env = MapEnv({{"A", "TRUE"}, {"B", "0"}, {"C", " yes "}, {"D", ""}});

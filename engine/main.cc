@@ -1,0 +1,110 @@
+// engine_server: loads the model MODEL_PATH names and serves llm.v1.Engine over gRPC.
+// Flags and wiring only; see README.md for the settings.
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "common/env.h"
+#include "common/host_port.h"
+#include "common/http/http_server.h"
+#include "common/log.h"
+#include "common/signals.h"
+#include "engine/config/engine_config.h"
+#include "engine/model/model_source.h"
+#include "engine/service/engine_server.h"
+#include "engine/service/metrics_page.h"
+
+ABSL_FLAG(std::string, listen, "0.0.0.0:50051", "gRPC address (HOST:PORT) for llm.v1.Engine");
+ABSL_FLAG(std::string, metrics_listen, "0.0.0.0:9090",
+          "HTTP address (HOST:PORT) for Prometheus metrics at /metrics");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(30),
+          "on SIGTERM, how long requests in flight may run before they are cancelled");
+
+namespace llm {
+namespace {
+
+// Start-up errors end the process with one line on stderr and exit status 1.
+[[noreturn]] void Fail(absl::string_view what, const absl::Status& status) {
+  std::fprintf(stderr, "engine_server: %.*s: %.*s\n", static_cast<int>(what.size()), what.data(),
+               static_cast<int>(status.message().size()), status.message().data());
+  std::exit(1);
+}
+
+template <typename T>
+T OrFail(absl::StatusOr<T> value, absl::string_view what) {
+  if (!value.ok()) Fail(what, value.status());
+  return *std::move(value);
+}
+
+// Settings this build reads but cannot honour yet: refusing them beats serving
+// something other than what the deployment asked for.
+absl::Status CheckSupported(const EngineConfig& config) {
+  if (config.use_int8) return absl::UnimplementedError("USE_INT=true is not supported yet");
+  if (!config.medusa.empty()) return absl::UnimplementedError("MEDUSA is not supported yet");
+  if (!config.loras.empty()) return absl::UnimplementedError("LORAS is not supported yet");
+  return absl::OkStatus();
+}
+
+int Run(int argc, char** argv) {
+  BlockTerminationSignals();
+  absl::SetProgramUsageMessage("Serves one model over gRPC (llm.v1.Engine). See README.md.");
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  if (positional.size() > 1) {
+    Fail("arguments", absl::InvalidArgumentError(absl::StrCat(
+                          "unexpected '", positional[1], "' (settings are --flags and env)")));
+  }
+  const HostPort listen = OrFail(ParseHostPort(absl::GetFlag(FLAGS_listen)), "--listen");
+  const HostPort metrics_listen =
+      OrFail(ParseHostPort(absl::GetFlag(FLAGS_metrics_listen)), "--metrics_listen");
+  if (absl::GetFlag(FLAGS_shutdown_grace) < absl::ZeroDuration()) {
+    Fail("--shutdown_grace", absl::InvalidArgumentError("must not be negative"));
+  }
+  const EngineConfig config = OrFail(EngineConfigFromEnv(ProcessEnv()), "environment");
+  if (absl::Status status = CheckSupported(config); !status.ok()) Fail("environment", status);
+  LLM_LOG(INFO) << "engine_server --listen=" << listen.ToString()
+                << " --metrics_listen=" << metrics_listen.ToString() << " " << config.Describe();
+
+  llm::v1::Engine::Service engine_service;
+  std::unique_ptr<EngineServer> server =
+      OrFail(EngineServer::Start(listen, &engine_service), "--listen");
+  std::atomic<bool> ready{false};
+  std::string served_name;
+  std::unique_ptr<HttpServer> metrics = OrFail(
+      HttpServer::Start(metrics_listen, 1,
+                        [&](const HttpRequest& request) {
+                          // served_name is written once, before ready turns true.
+                          const bool is_ready = ready.load();
+                          return ServeMetricsPage(request, is_ready,
+                                                  is_ready ? served_name : std::string());
+                        }),
+      "--metrics_listen");
+  LLM_LOG(INFO) << "gRPC on " << listen.ToString() << ", metrics on "
+                << metrics_listen.ToString() << "; loading " << config.model_path;
+
+  const ModelSource source = OrFail(ResolveModelSource(config.model_path, ProcessEnv()), "model");
+  served_name = source.served_name;
+  ready = true;
+  server->SetServing(true);
+  LLM_LOG(INFO) << "serving " << source.served_name << " from " << source.path;
+
+  const int signal = WaitForTerminationSignal();
+  LLM_LOG(INFO) << "signal " << signal << ": shutting down (grace "
+                << absl::FormatDuration(absl::GetFlag(FLAGS_shutdown_grace)) << ")";
+  ready = false;
+  server->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
+  metrics->Stop();
+  LLM_LOG(INFO) << "stopped";
+  return 0;
+}
+
+}  // namespace
+}  // namespace llm
+
+int main(int argc, char** argv) { return llm::Run(argc, argv); }

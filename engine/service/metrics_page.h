@@ -1,0 +1,16 @@
+// The engine's Prometheus page (GET /metrics on --metrics_listen). Scheduler and KV-cache
+// figures join it with the service; today it reports readiness and the served model.
+#ifndef LLM_ENGINE_SERVICE_METRICS_PAGE_H_
+#define LLM_ENGINE_SERVICE_METRICS_PAGE_H_
+
+#include "absl/strings/string_view.h"
+#include "common/http/http_server.h"
+
+namespace llm {
+
+// Answers GET /metrics with the Prometheus text format; other paths get 404.
+HttpResponse ServeMetricsPage(const HttpRequest& request, bool ready, absl::string_view model);
+
+}  // namespace llm
+
+#endif  // LLM_ENGINE_SERVICE_METRICS_PAGE_H_
