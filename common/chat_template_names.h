@@ -10,8 +10,8 @@
 namespace llm {
 
 inline constexpr std::array<absl::string_view, 14> kChatTemplateNames = {
-    "baichuan", "chatglm2", "chatglm-chatml", "dbrx",   "falcon",  "gemma",  "llama-2",
-    "llama-3",  "codellama", "mistral",       "qwen",   "vicuna",  "zephyr", "openchat",
+    "baichuan", "chatglm2",  "chatglm-chatml", "dbrx", "falcon", "gemma",  "llama-2",
+    "llama-3",  "codellama", "mistral",        "qwen", "vicuna", "zephyr", "openchat",
 };
 
 }  // namespace llm

@@ -30,8 +30,7 @@ absl::StatusOr<bool> EnvBool(const EnvLookup& env, absl::string_view name, bool 
   const std::string value = absl::AsciiStrToLower(absl::StripAsciiWhitespace(*raw));
   if (value == "true" || value == "1" || value == "yes" || value == "on") return true;
   if (value == "false" || value == "0" || value == "no" || value == "off") return false;
-  return absl::InvalidArgumentError(
-      absl::StrCat(name, "='", *raw, "': expected true or false"));
+  return absl::InvalidArgumentError(absl::StrCat(name, "='", *raw, "': expected true or false"));
 }
 
 absl::StatusOr<int> EnvInt(const EnvLookup& env, absl::string_view name, int fallback, int min,

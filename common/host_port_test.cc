@@ -29,10 +29,10 @@ TEST(HostPortTest, RejectsBadInputWithTheReason) {
     const char* text;
     const char* reason;
   };
-  for (const Case& c : {Case{"localhost", "no port"}, Case{":80", "empty host"},
-                        Case{"a b:80", "bad host name"}, Case{"[::1:80", "unclosed"},
-                        Case{"host:0", "1 to 65535"}, Case{"host:65536", "1 to 65535"},
-                        Case{"host:http", "1 to 65535"}, Case{"[zz]:80", "IPv6"}}) {
+  for (const Case& c :
+       {Case{"localhost", "no port"}, Case{":80", "empty host"}, Case{"a b:80", "bad host name"},
+        Case{"[::1:80", "unclosed"}, Case{"host:0", "1 to 65535"}, Case{"host:65536", "1 to 65535"},
+        Case{"host:http", "1 to 65535"}, Case{"[zz]:80", "IPv6"}}) {
     absl::StatusOr<HostPort> parsed = ParseHostPort(c.text);
     ASSERT_FALSE(parsed.ok()) << c.text;
     EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);

@@ -10,10 +10,10 @@
 #define LLM_STATUS_CONCAT(a, b) LLM_STATUS_CONCAT_INNER(a, b)
 
 // Returns the status of `expr` from the enclosing function when it is not OK.
-#define RETURN_IF_ERROR(expr)                        \
-  do {                                               \
-    ::absl::Status llm_status_ = (expr);             \
-    if (!llm_status_.ok()) return llm_status_;       \
+#define RETURN_IF_ERROR(expr)                  \
+  do {                                         \
+    ::absl::Status llm_status_ = (expr);       \
+    if (!llm_status_.ok()) return llm_status_; \
   } while (false)
 
 // `ASSIGN_OR_RETURN(auto x, MakeX());` declares (or assigns) `x` from a StatusOr, or

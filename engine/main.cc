@@ -1,14 +1,10 @@
 // engine_server: loads the model MODEL_PATH names and serves llm.v1.Engine over gRPC.
 // Flags and wiring only; see README.md for the settings.
 #include <atomic>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/env.h"
@@ -16,6 +12,7 @@
 #include "common/http/http_server.h"
 #include "common/log.h"
 #include "common/signals.h"
+#include "common/startup.h"
 #include "engine/config/engine_config.h"
 #include "engine/model/model_source.h"
 #include "engine/service/engine_server.h"
@@ -30,19 +27,6 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(30),
 namespace llm {
 namespace {
 
-// Start-up errors end the process with one line on stderr and exit status 1.
-[[noreturn]] void Fail(absl::string_view what, const absl::Status& status) {
-  std::fprintf(stderr, "engine_server: %.*s: %.*s\n", static_cast<int>(what.size()), what.data(),
-               static_cast<int>(status.message().size()), status.message().data());
-  std::exit(1);
-}
-
-template <typename T>
-T OrFail(absl::StatusOr<T> value, absl::string_view what) {
-  if (!value.ok()) Fail(what, value.status());
-  return *std::move(value);
-}
-
 // Settings this build reads but cannot honour yet: refusing them beats serving
 // something other than what the deployment asked for.
 absl::Status CheckSupported(const EngineConfig& config) {
@@ -54,29 +38,24 @@ absl::Status CheckSupported(const EngineConfig& config) {
 
 int Run(int argc, char** argv) {
   BlockTerminationSignals();
-  absl::SetProgramUsageMessage("Serves one model over gRPC (llm.v1.Engine). See README.md.");
-  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
-  if (positional.size() > 1) {
-    Fail("arguments", absl::InvalidArgumentError(absl::StrCat(
-                          "unexpected '", positional[1], "' (settings are --flags and env)")));
-  }
-  const HostPort listen = OrFail(ParseHostPort(absl::GetFlag(FLAGS_listen)), "--listen");
+  ParseFlagsOrExit(argc, argv, "Serves one model over gRPC (llm.v1.Engine). See README.md.");
+  const HostPort listen = ValueOrExit(ParseHostPort(absl::GetFlag(FLAGS_listen)), "--listen");
   const HostPort metrics_listen =
-      OrFail(ParseHostPort(absl::GetFlag(FLAGS_metrics_listen)), "--metrics_listen");
+      ValueOrExit(ParseHostPort(absl::GetFlag(FLAGS_metrics_listen)), "--metrics_listen");
   if (absl::GetFlag(FLAGS_shutdown_grace) < absl::ZeroDuration()) {
-    Fail("--shutdown_grace", absl::InvalidArgumentError("must not be negative"));
+    ExitWithError("--shutdown_grace", absl::InvalidArgumentError("must not be negative"));
   }
-  const EngineConfig config = OrFail(EngineConfigFromEnv(ProcessEnv()), "environment");
-  if (absl::Status status = CheckSupported(config); !status.ok()) Fail("environment", status);
+  const EngineConfig config = ValueOrExit(EngineConfigFromEnv(ProcessEnv()), "environment");
+  ExitIfError("environment", CheckSupported(config));
   LLM_LOG(INFO) << "engine_server --listen=" << listen.ToString()
                 << " --metrics_listen=" << metrics_listen.ToString() << " " << config.Describe();
 
   llm::v1::Engine::Service engine_service;
   std::unique_ptr<EngineServer> server =
-      OrFail(EngineServer::Start(listen, &engine_service), "--listen");
+      ValueOrExit(EngineServer::Start(listen, &engine_service), "--listen");
   std::atomic<bool> ready{false};
   std::string served_name;
-  std::unique_ptr<HttpServer> metrics = OrFail(
+  std::unique_ptr<HttpServer> metrics = ValueOrExit(
       HttpServer::Start(metrics_listen, 1,
                         [&](const HttpRequest& request) {
                           // served_name is written once, before ready turns true.
@@ -85,10 +64,11 @@ int Run(int argc, char** argv) {
                                                   is_ready ? served_name : std::string());
                         }),
       "--metrics_listen");
-  LLM_LOG(INFO) << "gRPC on " << listen.ToString() << ", metrics on "
-                << metrics_listen.ToString() << "; loading " << config.model_path;
+  LLM_LOG(INFO) << "gRPC on " << listen.ToString() << ", metrics on " << metrics_listen.ToString()
+                << "; loading " << config.model_path;
 
-  const ModelSource source = OrFail(ResolveModelSource(config.model_path, ProcessEnv()), "model");
+  const ModelSource source =
+      ValueOrExit(ResolveModelSource(config.model_path, ProcessEnv()), "model");
   served_name = source.served_name;
   ready = true;
   server->SetServing(true);

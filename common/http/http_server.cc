@@ -94,8 +94,8 @@ HttpResponse MakeHttpResponse(const HttpRequest& request, http::status status,
 HttpServer::HttpServer(HttpHandler handler)
     : handler_(std::move(handler)), acceptor_(asio::make_strand(io_)) {}
 
-absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HostPort& address,
-                                                              int threads, HttpHandler handler) {
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HostPort& address, int threads,
+                                                              HttpHandler handler) {
   std::unique_ptr<HttpServer> server(new HttpServer(std::move(handler)));
   beast::error_code error;
   tcp::resolver resolver(server->io_);
@@ -123,15 +123,16 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HostPort& ad
 }
 
 void HttpServer::Accept() {
-  acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code error, tcp::socket socket) {
-    if (error == asio::error::operation_aborted) return;
-    if (error) {
-      LLM_LOG(WARNING) << "accept failed: " << error.message();
-    } else {
-      std::make_shared<Session>(std::move(socket), handler_)->Read();
-    }
-    Accept();
-  });
+  acceptor_.async_accept(asio::make_strand(io_),
+                         [this](beast::error_code error, tcp::socket socket) {
+                           if (error == asio::error::operation_aborted) return;
+                           if (error) {
+                             LLM_LOG(WARNING) << "accept failed: " << error.message();
+                           } else {
+                             std::make_shared<Session>(std::move(socket), handler_)->Read();
+                           }
+                           Accept();
+                         });
 }
 
 void HttpServer::Stop() {

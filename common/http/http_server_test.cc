@@ -69,8 +69,8 @@ TEST_F(HttpServerTest, MalformedRequestGets400) {
 }
 
 TEST(HttpServerStartTest, BusyPortIsAClearError) {
-  absl::StatusOr<std::unique_ptr<HttpServer>> first = HttpServer::Start(
-      {"127.0.0.1", 0}, 1, [](const HttpRequest& r) { return HttpResponse(); });
+  absl::StatusOr<std::unique_ptr<HttpServer>> first =
+      HttpServer::Start({"127.0.0.1", 0}, 1, [](const HttpRequest& r) { return HttpResponse(); });
   ASSERT_TRUE(first.ok());
   absl::StatusOr<std::unique_ptr<HttpServer>> second = HttpServer::Start(
       {"127.0.0.1", (*first)->port()}, 1, [](const HttpRequest& r) { return HttpResponse(); });

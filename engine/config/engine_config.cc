@@ -65,11 +65,10 @@ absl::StatusOr<EngineConfig> EngineConfigFromEnv(const EnvLookup& env) {
 
   config.chat_template_name = absl::AsciiStrToLower(EnvString(env, "LEPTON_CHAT_TEMPLATE"));
   if (!config.chat_template_name.empty() &&
-      std::find(kChatTemplateNames.begin(), kChatTemplateNames.end(),
-                config.chat_template_name) == kChatTemplateNames.end()) {
+      std::find(kChatTemplateNames.begin(), kChatTemplateNames.end(), config.chat_template_name) ==
+          kChatTemplateNames.end()) {
     return absl::InvalidArgumentError(absl::StrCat("LEPTON_CHAT_TEMPLATE='",
-                                                   config.chat_template_name,
-                                                   "': expected one of ",
+                                                   config.chat_template_name, "': expected one of ",
                                                    absl::StrJoin(kChatTemplateNames, ", ")));
   }
   // The Jinja source is used verbatim: whitespace is significant in templates.
@@ -80,14 +79,16 @@ absl::StatusOr<EngineConfig> EngineConfigFromEnv(const EnvLookup& env) {
 
 std::string EngineConfig::Describe() const {
   std::vector<std::string> loras_text;
-  for (const LoraSpec& lora : loras) loras_text.push_back(absl::StrCat(lora.source, ":", lora.name));
+  for (const LoraSpec& lora : loras)
+    loras_text.push_back(absl::StrCat(lora.source, ":", lora.name));
   return absl::StrCat(
       "MODEL_PATH=", model_path, " USE_INT=", use_int8 ? "true" : "false",
       " TUNA_STREAM_CB_STEP=", stream_chunk_tokens, " MEDUSA=", medusa.empty() ? "(unset)" : medusa,
       " LORAS=", loras.empty() ? "(unset)" : absl::StrJoin(loras_text, "|"),
       " LEPTON_CHAT_TEMPLATE=", chat_template_name.empty() ? "(unset)" : chat_template_name,
       " LEPTON_CHAT_TEMPLATE_JINJA=",
-      chat_template_jinja.empty() ? "(unset)" : absl::StrCat("(", chat_template_jinja.size(), " bytes)"),
+      chat_template_jinja.empty() ? "(unset)"
+                                  : absl::StrCat("(", chat_template_jinja.size(), " bytes)"),
       " HUGGING_FACE_HUB_TOKEN=", hf_token.empty() ? "(unset)" : "(set)");
 }
 

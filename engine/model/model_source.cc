@@ -51,15 +51,16 @@ absl::StatusOr<ModelSource> HfDirectory(const fs::path& dir, absl::string_view g
 }
 
 absl::StatusOr<ModelSource> CachedRepo(absl::string_view repo_id, const EnvLookup& env) {
-  const fs::path repo_dir =
-      fs::path(HubCacheDir(env)) / absl::StrCat("models--", absl::StrReplaceAll(repo_id, {{"/", "--"}}));
+  const fs::path repo_dir = fs::path(HubCacheDir(env)) /
+                            absl::StrCat("models--", absl::StrReplaceAll(repo_id, {{"/", "--"}}));
   std::ifstream ref(repo_dir / "refs" / "main");
   std::string revision;
   if (!(ref >> revision) || !fs::is_directory(repo_dir / "snapshots" / revision)) {
     return absl::NotFoundError(absl::StrCat(
         "MODEL_PATH='", repo_id, "': not in the local Hugging Face cache (", repo_dir.string(),
         "); the engine does not download models: fetch it first (huggingface-cli download ",
-        repo_id, ", with HUGGING_FACE_HUB_TOKEN for gated repos) or set MODEL_PATH to a "
+        repo_id,
+        ", with HUGGING_FACE_HUB_TOKEN for gated repos) or set MODEL_PATH to a "
         "directory or .gguf file"));
   }
   return HfDirectory(repo_dir / "snapshots" / revision, repo_id, std::string(repo_id));
@@ -67,8 +68,7 @@ absl::StatusOr<ModelSource> CachedRepo(absl::string_view repo_id, const EnvLooku
 
 }  // namespace
 
-absl::StatusOr<ModelSource> ResolveModelSource(absl::string_view model_path,
-                                               const EnvLookup& env) {
+absl::StatusOr<ModelSource> ResolveModelSource(absl::string_view model_path, const EnvLookup& env) {
   const fs::path path{std::string(model_path)};
   std::error_code error;
   if (fs::is_directory(path, error)) {
@@ -76,9 +76,10 @@ absl::StatusOr<ModelSource> ResolveModelSource(absl::string_view model_path,
   }
   if (fs::is_regular_file(path, error)) {
     if (!absl::EndsWithIgnoreCase(model_path, ".gguf")) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "MODEL_PATH='", model_path, "': a file must be a .gguf model; for safetensors give "
-          "the directory that holds config.json"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("MODEL_PATH='", model_path,
+                       "': a file must be a .gguf model; for safetensors give "
+                       "the directory that holds config.json"));
     }
     return GgufFile(path, model_path);
   }

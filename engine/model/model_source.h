@@ -28,8 +28,7 @@ struct ModelSource {
 // Resolves `model_path`. An HF repo id ("owner/name") is looked up in the HF cache
 // (HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub), in the snapshot
 // that refs/main names. Errors are NOT_FOUND or INVALID_ARGUMENT and quote the input.
-absl::StatusOr<ModelSource> ResolveModelSource(absl::string_view model_path,
-                                               const EnvLookup& env);
+absl::StatusOr<ModelSource> ResolveModelSource(absl::string_view model_path, const EnvLookup& env);
 
 }  // namespace llm
 

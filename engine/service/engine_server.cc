@@ -21,8 +21,8 @@ absl::StatusOr<std::unique_ptr<EngineServer>> EngineServer::Start(
   builder.RegisterService(engine_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", listen.ToString(),
-                                               " (address in use or not local?)"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", listen.ToString(), " (address in use or not local?)"));
   }
   std::unique_ptr<EngineServer> engine_server(new EngineServer(std::move(server), port));
   engine_server->SetServing(false);

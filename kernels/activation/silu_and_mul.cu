@@ -1,10 +1,9 @@
-#include "kernels/activation/silu_and_mul.h"
-
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
 #include <algorithm>
 
+#include "kernels/activation/silu_and_mul.h"
 #include "kernels/common/cuda_status.h"
 
 namespace llm::kernels {
@@ -17,9 +16,13 @@ __device__ __forceinline__ float ToFloat(__nv_bfloat16 x) { return __bfloat162fl
 template <typename T>
 __device__ __forceinline__ T FromFloat(float x);
 template <>
-__device__ __forceinline__ float FromFloat<float>(float x) { return x; }
+__device__ __forceinline__ float FromFloat<float>(float x) {
+  return x;
+}
 template <>
-__device__ __forceinline__ __half FromFloat<__half>(float x) { return __float2half_rn(x); }
+__device__ __forceinline__ __half FromFloat<__half>(float x) {
+  return __float2half_rn(x);
+}
 template <>
 __device__ __forceinline__ __nv_bfloat16 FromFloat<__nv_bfloat16>(float x) {
   return __float2bfloat16_rn(x);
@@ -27,8 +30,7 @@ __device__ __forceinline__ __nv_bfloat16 FromFloat<__nv_bfloat16>(float x) {
 
 // One block per row; threads stride over the row's columns so loads coalesce.
 template <typename T>
-__global__ void SiluAndMulKernel(const T* __restrict__ gate_up, T* __restrict__ out,
-                                 int64_t cols) {
+__global__ void SiluAndMulKernel(const T* __restrict__ gate_up, T* __restrict__ out, int64_t cols) {
   const T* gate = gate_up + blockIdx.x * 2 * cols;
   const T* up = gate + cols;
   T* row_out = out + blockIdx.x * cols;

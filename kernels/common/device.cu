@@ -1,7 +1,6 @@
-#include "kernels/common/device.h"
-
 #include "absl/strings/str_cat.h"
 #include "kernels/common/cuda_status.h"
+#include "kernels/common/device.h"
 
 namespace llm::kernels {
 
@@ -18,7 +17,8 @@ absl::StatusOr<int> CudaDeviceCount() {
 
 absl::StatusOr<std::string> CudaDeviceName(int index) {
   cudaDeviceProp prop;
-  absl::Status status = CudaStatus(cudaGetDeviceProperties(&prop, index), "cudaGetDeviceProperties");
+  absl::Status status =
+      CudaStatus(cudaGetDeviceProperties(&prop, index), "cudaGetDeviceProperties");
   if (!status.ok()) return status;
   return absl::StrCat(prop.name, " (sm_", prop.major, prop.minor, ")");
 }

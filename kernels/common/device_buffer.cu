@@ -1,9 +1,8 @@
-#include "kernels/common/device_buffer.h"
-
 #include <algorithm>
 #include <utility>
 
 #include "kernels/common/cuda_status.h"
+#include "kernels/common/device_buffer.h"
 
 namespace llm::kernels {
 

@@ -6,6 +6,8 @@ LLM_COPTS = [
     "-Wextra",
     "-Werror",
     "-Wno-unused-parameter",
+    # C++20 designated initializers leave the other members at their defaults on purpose.
+    "-Wno-missing-field-initializers",
 ]
 
 def llm_cc_library(name, copts = [], **kwargs):
@@ -14,10 +16,11 @@ def llm_cc_library(name, copts = [], **kwargs):
 def llm_cc_binary(name, copts = [], **kwargs):
     native.cc_binary(name = name, copts = LLM_COPTS + copts, **kwargs)
 
-def llm_cc_test(name, copts = [], deps = [], **kwargs):
+def llm_cc_test(name, copts = [], deps = [], size = "small", **kwargs):
     """A GoogleTest test (with GoogleMock); main() comes from gtest_main."""
     native.cc_test(
         name = name,
+        size = size,
         copts = LLM_COPTS + copts,
         deps = deps + ["@system//:gtest_main"],
         **kwargs

@@ -1,0 +1,66 @@
+// gateway_server: the OpenAI-compatible HTTP front of the engines. Flags and wiring
+// only; see README.md.
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/host_port.h"
+#include "common/http/http_server.h"
+#include "common/log.h"
+#include "common/signals.h"
+#include "common/startup.h"
+#include "gateway/http/router.h"
+#include "gateway/upstream/engine_pool.h"
+
+ABSL_FLAG(std::string, listen, "0.0.0.0:8080", "HTTP address (HOST:PORT) for the OpenAI API");
+ABSL_FLAG(std::string, engines, "127.0.0.1:50051",
+          "engine gRPC addresses, comma-separated HOST:PORT list");
+ABSL_FLAG(int, threads, 4, "HTTP server threads");
+ABSL_FLAG(absl::Duration, health_interval, absl::Seconds(1),
+          "how often each engine's health is checked");
+
+namespace llm {
+namespace {
+
+int Run(int argc, char** argv) {
+  BlockTerminationSignals();
+  ParseFlagsOrExit(argc, argv, "Serves the OpenAI REST API in front of engines. See README.md.");
+  const HostPort listen = ValueOrExit(ParseHostPort(absl::GetFlag(FLAGS_listen)), "--listen");
+  const std::vector<HostPort> engines =
+      ValueOrExit(ParseHostPortList(absl::GetFlag(FLAGS_engines)), "--engines");
+  const int threads = absl::GetFlag(FLAGS_threads);
+  if (threads < 1 || threads > 256) {
+    ExitWithError("--threads",
+                  absl::InvalidArgumentError(absl::StrCat("must be 1 to 256, got ", threads)));
+  }
+  const absl::Duration health_interval = absl::GetFlag(FLAGS_health_interval);
+  if (health_interval < absl::Milliseconds(10)) {
+    ExitWithError("--health_interval", absl::InvalidArgumentError("must be at least 10ms"));
+  }
+  std::vector<std::string> engine_names;
+  for (const HostPort& engine : engines) engine_names.push_back(engine.ToString());
+  LLM_LOG(INFO) << "gateway_server --listen=" << listen.ToString()
+                << " --engines=" << absl::StrJoin(engine_names, ",") << " --threads=" << threads
+                << " --health_interval=" << absl::FormatDuration(health_interval);
+
+  EnginePool pool(engines, health_interval);
+  Router router([&pool] { return pool.Health(); });
+  std::unique_ptr<HttpServer> server = ValueOrExit(
+      HttpServer::Start(listen, threads,
+                        [&router](const HttpRequest& request) { return router.Handle(request); }),
+      "--listen");
+  LLM_LOG(INFO) << "listening on " << listen.ToString();
+
+  const int signal = WaitForTerminationSignal();
+  LLM_LOG(INFO) << "signal " << signal << ": shutting down";
+  server->Stop();
+  LLM_LOG(INFO) << "stopped";
+  return 0;
+}
+
+}  // namespace
+}  // namespace llm
+
+int main(int argc, char** argv) { return llm::Run(argc, argv); }
