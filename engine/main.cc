@@ -47,6 +47,9 @@ int Run(int argc, char** argv) {
   }
   const EngineConfig config = ValueOrExit(EngineConfigFromEnv(ProcessEnv()), "environment");
   ExitIfError("environment", CheckSupported(config));
+  // Finding the model files is quick; a wrong MODEL_PATH fails here, before serving.
+  const ModelSource source =
+      ValueOrExit(ResolveModelSource(config.model_path, ProcessEnv()), "model");
   LLM_LOG(INFO) << "engine_server --listen=" << listen.ToString()
                 << " --metrics_listen=" << metrics_listen.ToString() << " " << config.Describe();
 
@@ -54,22 +57,15 @@ int Run(int argc, char** argv) {
   std::unique_ptr<EngineServer> server =
       ValueOrExit(EngineServer::Start(listen, &engine_service), "--listen");
   std::atomic<bool> ready{false};
-  std::string served_name;
   std::unique_ptr<HttpServer> metrics = ValueOrExit(
       HttpServer::Start(metrics_listen, 1,
                         [&](const HttpRequest& request) {
-                          // served_name is written once, before ready turns true.
-                          const bool is_ready = ready.load();
-                          return ServeMetricsPage(request, is_ready,
-                                                  is_ready ? served_name : std::string());
+                          return ServeMetricsPage(request, ready.load(), source.served_name);
                         }),
       "--metrics_listen");
   LLM_LOG(INFO) << "gRPC on " << listen.ToString() << ", metrics on " << metrics_listen.ToString()
-                << "; loading " << config.model_path;
+                << "; loading " << source.path;
 
-  const ModelSource source =
-      ValueOrExit(ResolveModelSource(config.model_path, ProcessEnv()), "model");
-  served_name = source.served_name;
   ready = true;
   server->SetServing(true);
   LLM_LOG(INFO) << "serving " << source.served_name << " from " << source.path;

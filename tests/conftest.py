@@ -1,0 +1,125 @@
+"""Shared fixtures for process-level tests: the built binaries, free ports, and
+processes that are always stopped (and their logs shown) when a test ends."""
+
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+BIN_DIR = pathlib.Path(os.environ.get("LLM_BIN_DIR", ROOT / "bazel-bin"))
+ENGINE = BIN_DIR / "engine" / "engine_server"
+GATEWAY = BIN_DIR / "gateway" / "gateway_server"
+
+
+def default_model_path():
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return pathlib.Path(cache) / "llm-serving" / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(condition, timeout=20.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class Process:
+    """A server under test; its stderr goes to a file shown when the test fails."""
+
+    def __init__(self, argv, env, log_path):
+        self.argv = argv
+        self.log_path = log_path
+        self._log = open(log_path, "wb")
+        self.proc = subprocess.Popen(argv, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def log(self):
+        return pathlib.Path(self.log_path).read_text(errors="replace")
+
+    def terminate(self, timeout=30.0):
+        """Sends SIGTERM and returns the exit status."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=timeout)
+        finally:
+            self._log.close()
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._log.close()
+
+
+def run_to_exit(argv, env_overrides=None, timeout=30.0):
+    """Runs a binary that should exit on its own; returns (exit status, stderr lines)."""
+    env = dict(os.environ, **(env_overrides or {}))
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout)
+    return done.returncode, [line for line in done.stderr.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def processes(tmp_path, request):
+    """Starts servers with start(argv, env) and stops them all after the test."""
+    started = []
+
+    def start(argv, env_overrides=None):
+        env = dict(os.environ, **(env_overrides or {}))
+        process = Process([str(a) for a in argv], env, tmp_path / f"proc{len(started)}.log")
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.kill()
+        if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
+            print(f"--- {process.argv[0]} log ---\n{process.log()}")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, "rep_" + report.when, report)
+    return report
+
+
+@pytest.fixture
+def engine(processes):
+    """A running engine on the default model: (process, grpc port, metrics port)."""
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    model = default_model_path()
+    assert model.is_file(), f"{model} is missing: run tools/bootstrap.sh"
+    port, metrics_port = free_port(), free_port()
+    proc = processes(
+        [ENGINE, f"--listen=127.0.0.1:{port}", f"--metrics_listen=127.0.0.1:{metrics_port}"],
+        {"MODEL_PATH": str(model)},
+    )
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    stub = health_pb2_grpc.HealthStub(channel)
+
+    def serving():
+        assert proc.proc.poll() is None, f"engine exited:\n{proc.log()}"
+        try:
+            reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
+        except grpc.RpcError:
+            return False
+        return reply.status == health_pb2.HealthCheckResponse.SERVING
+
+    wait_until(serving, what="engine health SERVING")
+    yield proc, port, metrics_port
+    channel.close()

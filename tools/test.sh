@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Sets everything up and runs every test: the C++ unit tests beside the code
+# (bazel test //...) and the process-level and end-to-end tests under tests/ (pytest).
+# The last line is "N passed, N failed[, N skipped]"; the exit status is 1 on any failure.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+bash tools/bootstrap.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+BAZEL_FLAGS=()
+if [[ "${CI:-}" == "true" ]]; then
+  BAZEL_FLAGS+=(--color=no --curses=no --show_progress_rate_limit=60)
+fi
+RESULTS=$(mktemp -d)
+trap 'rm -rf "$RESULTS"' EXIT
+
+bazel build "${BAZEL_FLAGS[@]}" --keep_going //...
+bazel test "${BAZEL_FLAGS[@]}" --keep_going //...
+bazel query 'tests(//...)' 2>/dev/null >"$RESULTS/bazel_targets.txt"
+
+# pytest finds the binaries Bazel just built through the bazel-bin link.
+.venv/bin/python -m pytest tests -q -rs --junitxml="$RESULTS/pytest.xml"
+
+.venv/bin/python tools/ci/summarize_tests.py \
+  --bazel_testlogs "$(bazel info bazel-testlogs 2>/dev/null)" \
+  --bazel_targets "$RESULTS/bazel_targets.txt" \
+  --junit "$RESULTS/pytest.xml"
