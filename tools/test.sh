@@ -22,7 +22,11 @@ bazel query 'tests(//...)' 2>/dev/null >"$RESULTS/bazel_targets.txt"
 # pytest finds the binaries Bazel just built through the bazel-bin link.
 .venv/bin/python -m pytest tests -q -rs --junitxml="$RESULTS/pytest.xml"
 
+TESTLOGS=$(bazel info bazel-testlogs 2>/dev/null)
+# A fresh CI clone has its own Bazel server; do not leave it running.
+[[ "${CI:-}" == "true" ]] && bazel shutdown 2>/dev/null
+
 .venv/bin/python tools/ci/summarize_tests.py \
-  --bazel_testlogs "$(bazel info bazel-testlogs 2>/dev/null)" \
+  --bazel_testlogs "$TESTLOGS" \
   --bazel_targets "$RESULTS/bazel_targets.txt" \
   --junit "$RESULTS/pytest.xml"
