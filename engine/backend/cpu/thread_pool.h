@@ -1,0 +1,49 @@
+// A fixed set of worker threads that split loops of the forward pass between them.
+// ParallelFor is called from one thread at a time (the engine loop); the caller's
+// thread takes a share of the work too, so a pool of N runs N-way.
+#ifndef LLM_ENGINE_BACKEND_CPU_THREAD_POOL_H_
+#define LLM_ENGINE_BACKEND_CPU_THREAD_POOL_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+
+namespace llm::cpu {
+
+class ThreadPool {
+ public:
+  // `threads` >= 1 workers in all, counting the caller's thread.
+  explicit ThreadPool(int threads);
+  ~ThreadPool();
+
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int size() const { return static_cast<int>(workers_.size()) + 1; }
+
+  // Calls fn(begin, end) on disjoint ranges covering [0, n), one range per thread,
+  // and returns when all are done. Ranges are rounded to multiples of `grain`.
+  void ParallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
+
+ private:
+  void WorkerLoop(int index);
+  void RunShare(int index);
+
+  std::vector<std::thread> workers_;
+  absl::Mutex mu_;
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // The current job; written before generation_ advances, read by workers after.
+  const std::function<void(int64_t, int64_t)>* job_ = nullptr;
+  int64_t job_n_ = 0;
+  int64_t job_grain_ = 1;
+  std::atomic<int> pending_{0};
+};
+
+}  // namespace llm::cpu
+
+#endif  // LLM_ENGINE_BACKEND_CPU_THREAD_POOL_H_

@@ -1,0 +1,27 @@
+// Vector primitives of the forward pass on f32 rows. Built for AVX2 + FMA (the CPU
+// baseline); every loop keeps the math as written in the comment above it.
+#ifndef LLM_ENGINE_BACKEND_CPU_VEC_H_
+#define LLM_ENGINE_BACKEND_CPU_VEC_H_
+
+#include <cstdint>
+
+namespace llm::cpu {
+
+// sum_i a[i] * b[i]
+float Dot(const float* a, const float* b, int64_t n);
+
+// y[i] += alpha * x[i]
+void Axpy(float alpha, const float* x, float* y, int64_t n);
+
+// out[i] = x[i] / sqrt(mean(x^2) + eps) * weight[i]
+void RmsNorm(const float* x, const float* weight, float eps, int64_t n, float* out);
+
+// x = softmax(x), in place, stable (subtracts the max).
+void Softmax(float* x, int64_t n);
+
+// out[i] = silu(gate[i]) * up[i], silu(g) = g / (1 + exp(-g))
+void SiluMul(const float* gate, const float* up, int64_t n, float* out);
+
+}  // namespace llm::cpu
+
+#endif  // LLM_ENGINE_BACKEND_CPU_VEC_H_

@@ -1,0 +1,127 @@
+// generate: runs one prompt through a model on the CPU, for people and scripts.
+// Prints only the generated text on stdout (token ids with --token_ids) and the
+// load, prefill and decode timings on stderr.
+//   bazel run //engine:generate -- --prompt "The capital of France is" --max_tokens 32
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "common/env.h"
+#include "common/startup.h"
+#include "engine/backend/cpu/thread_pool.h"
+#include "engine/config/engine_config.h"
+#include "engine/model/gguf/gguf_file.h"
+#include "engine/model/llama_model.h"
+#include "engine/sampling/sampler.h"
+#include "engine/tokenizer/tokenizer.h"
+#include "engine/tokenizer/unicode.h"
+
+ABSL_FLAG(std::string, model, "", "a .gguf model file (default: the embedded default model)");
+ABSL_FLAG(std::string, prompt, "", "the prompt text");
+ABSL_FLAG(int, max_tokens, 128, "most tokens to generate");
+ABSL_FLAG(double, temperature, 0.0, "sampling temperature; 0 = greedy");
+ABSL_FLAG(int, top_k, 0, "keep the k most likely tokens (0 = all)");
+ABSL_FLAG(double, top_p, 1.0, "nucleus sampling threshold");
+ABSL_FLAG(double, min_p, 0.0, "drop tokens below min_p x the top probability");
+ABSL_FLAG(uint64_t, seed, 0, "random seed for sampling");
+ABSL_FLAG(int, threads, 0, "compute threads (0 = one per core)");
+ABSL_FLAG(bool, ignore_eos, false, "keep generating past end-of-sequence tokens");
+ABSL_FLAG(bool, token_ids, false, "print generated token ids instead of text");
+
+namespace llm {
+namespace {
+
+int Run(int argc, char** argv) {
+  ParseFlagsOrExit(argc, argv, "Generates a continuation of --prompt. See README.md.");
+  std::string path = absl::GetFlag(FLAGS_model);
+  if (path.empty()) path = DefaultModelPath(ProcessEnv());
+  const int max_tokens = absl::GetFlag(FLAGS_max_tokens);
+  if (max_tokens < 0) ExitWithError("--max_tokens", absl::InvalidArgumentError("must be >= 0"));
+  int threads = absl::GetFlag(FLAGS_threads);
+  if (threads < 0) ExitWithError("--threads", absl::InvalidArgumentError("must be >= 0"));
+  if (threads == 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+
+  const absl::Time load_start = absl::Now();
+  std::unique_ptr<GgufFile> gguf = ValueOrExit(GgufFile::Open(path), "--model");
+  std::unique_ptr<Tokenizer> tokenizer = ValueOrExit(Tokenizer::FromGguf(*gguf), "--model");
+  int64_t parameters = 0;
+  for (const GgufTensor& t : gguf->tensors()) parameters += t.elements();
+  std::unique_ptr<LlamaModel> model = ValueOrExit(LlamaModel::FromGguf(std::move(gguf)), "--model");
+  const ModelConfig& config = model->config();
+  const double load_s = absl::ToDoubleSeconds(absl::Now() - load_start);
+  std::fprintf(stderr, "loaded %s: %s, %.1fM parameters, %d layers, vocab %lld, in %.2fs\n",
+               path.c_str(), config.architecture.c_str(), parameters / 1e6,
+               static_cast<int>(config.num_layers), static_cast<long long>(config.vocab_size),
+               load_s);
+
+  const std::vector<int32_t> prompt =
+      tokenizer->Encode(absl::GetFlag(FLAGS_prompt), /*add_special=*/true, /*parse_special=*/true);
+  if (prompt.empty()) ExitWithError("--prompt", absl::InvalidArgumentError("is empty"));
+  const int64_t total = static_cast<int64_t>(prompt.size()) + max_tokens;
+  if (total > config.context_length) {
+    ExitWithError("--max_tokens",
+                  absl::InvalidArgumentError(
+                      absl::StrCat("prompt (", prompt.size(), " tokens) + max_tokens (", max_tokens,
+                                   ") exceeds the context of ", config.context_length)));
+  }
+  for (int32_t id : prompt) {
+    if (id < 0 || id >= config.vocab_size) {
+      ExitWithError("--prompt", absl::InvalidArgumentError("token id outside the model's vocab"));
+    }
+  }
+
+  cpu::ThreadPool pool(threads);
+  SequenceKvCache cache(config, total);
+  Sampler sampler({.temperature = static_cast<float>(absl::GetFlag(FLAGS_temperature)),
+                   .top_k = absl::GetFlag(FLAGS_top_k),
+                   .top_p = static_cast<float>(absl::GetFlag(FLAGS_top_p)),
+                   .min_p = static_cast<float>(absl::GetFlag(FLAGS_min_p)),
+                   .seed = absl::GetFlag(FLAGS_seed)});
+  std::vector<float> logits(config.vocab_size);
+
+  const absl::Time prefill_start = absl::Now();
+  model->Forward(prompt, 0, cache, logits.data(), pool);
+  const double prefill_s = absl::ToDoubleSeconds(absl::Now() - prefill_start);
+
+  const absl::Time decode_start = absl::Now();
+  std::string pending;  // Bytes held back until they form whole UTF-8 characters.
+  int generated = 0;
+  int64_t position = static_cast<int64_t>(prompt.size());
+  while (generated < max_tokens) {
+    const int32_t token = sampler.Sample(logits);
+    ++generated;
+    const bool eos = std::find(config.eos_token_ids.begin(), config.eos_token_ids.end(), token) !=
+                     config.eos_token_ids.end();
+    if (eos && !absl::GetFlag(FLAGS_ignore_eos)) break;
+    if (absl::GetFlag(FLAGS_token_ids)) {
+      std::printf("%d\n", token);
+    } else if (!tokenizer->IsSpecial(token)) {
+      pending += tokenizer->TokenBytes(token);
+      const size_t ready = pending.size() - IncompleteUtf8Suffix(pending);
+      std::fwrite(pending.data(), 1, ready, stdout);
+      pending.erase(0, ready);
+    }
+    std::fflush(stdout);
+    if (generated == max_tokens) break;
+    model->Forward({token}, position++, cache, logits.data(), pool);
+  }
+  std::fwrite(pending.data(), 1, pending.size(), stdout);
+  if (!absl::GetFlag(FLAGS_token_ids)) std::printf("\n");
+  const double decode_s = absl::ToDoubleSeconds(absl::Now() - decode_start);
+  std::fprintf(stderr,
+               "prompt %zu tokens in %.3fs (%.1f tok/s); generated %d tokens in %.3fs "
+               "(%.1f tok/s); %d threads\n",
+               prompt.size(), prefill_s, prompt.size() / prefill_s, generated, decode_s,
+               generated > 1 ? (generated - 1) / decode_s : 0.0, threads);
+  return 0;
+}
+
+}  // namespace
+}  // namespace llm
+
+int main(int argc, char** argv) { return llm::Run(argc, argv); }

@@ -1,0 +1,239 @@
+#include "engine/model/llama_model.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "engine/backend/cpu/dequantize.h"
+#include "engine/backend/cpu/vec.h"
+
+namespace llm {
+namespace {
+
+using cpu::WeightView;
+
+absl::Status ShapeError(const GgufFile& gguf, absl::string_view name, int64_t rows, int64_t cols,
+                        const GgufTensor& t) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(gguf.path(), ": tensor ", name, " has shape [", t.shape[0], ", ", t.rows(),
+                   "] (ggml order), expected [", cols, ", ", rows, "]"));
+}
+
+absl::StatusOr<const GgufTensor*> Require(const GgufFile& gguf, const std::string& name) {
+  const GgufTensor* t = gguf.FindTensor(name);
+  if (t == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(gguf.path(), ": tensor ", name, " is missing"));
+  }
+  return t;
+}
+
+absl::StatusOr<WeightView> Matrix(const GgufFile& gguf, const std::string& name, int64_t rows,
+                                  int64_t cols) {
+  ASSIGN_OR_RETURN(const GgufTensor* t, Require(gguf, name));
+  if (t->shape.size() != 2 || t->shape[0] != cols || t->shape[1] != rows) {
+    return ShapeError(gguf, name, rows, cols, *t);
+  }
+  return WeightView{t->type, rows, cols, t->data};
+}
+
+absl::StatusOr<std::vector<float>> Vector(const GgufFile& gguf, const std::string& name,
+                                          int64_t size) {
+  ASSIGN_OR_RETURN(const GgufTensor* t, Require(gguf, name));
+  if (t->shape.size() != 1 || t->shape[0] != size) return ShapeError(gguf, name, 1, size, *t);
+  std::vector<float> values(size);
+  cpu::DequantizeRow(t->type, t->data, size, values.data());
+  return values;
+}
+
+absl::StatusOr<ModelConfig> ConfigFromGguf(const GgufFile& gguf) {
+  ASSIGN_OR_RETURN(absl::string_view arch, gguf.GetString("general.architecture"));
+  if (arch != "llama") {
+    return absl::UnimplementedError(absl::StrCat(gguf.path(), ": architecture '", arch,
+                                                 "' is not supported (supported: llama)"));
+  }
+  ModelConfig c;
+  c.architecture = "LlamaForCausalLM";
+  ASSIGN_OR_RETURN(c.hidden_size, gguf.GetUInt("llama.embedding_length"));
+  ASSIGN_OR_RETURN(c.intermediate_size, gguf.GetUInt("llama.feed_forward_length"));
+  ASSIGN_OR_RETURN(c.num_layers, gguf.GetUInt("llama.block_count"));
+  ASSIGN_OR_RETURN(c.num_heads, gguf.GetUInt("llama.attention.head_count"));
+  ASSIGN_OR_RETURN(c.num_kv_heads, gguf.GetUIntOr("llama.attention.head_count_kv", c.num_heads));
+  ASSIGN_OR_RETURN(c.context_length, gguf.GetUIntOr("llama.context_length", 2048));
+  ASSIGN_OR_RETURN(const double eps, gguf.GetFloat("llama.attention.layer_norm_rms_epsilon"));
+  ASSIGN_OR_RETURN(const double theta, gguf.GetFloatOr("llama.rope.freq_base", 10000.0));
+  c.rms_norm_eps = static_cast<float>(eps);
+  c.rope_theta = static_cast<float>(theta);
+  c.rope_style = RopeStyle::kAdjacentPairs;
+  if (c.hidden_size == 0 || c.num_heads == 0 || c.num_layers == 0 || c.num_kv_heads == 0 ||
+      c.num_heads % c.num_kv_heads != 0 || c.hidden_size % c.num_heads != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(gguf.path(), ": inconsistent llama hyperparameters (hidden ", c.hidden_size,
+                     ", heads ", c.num_heads, ", kv heads ", c.num_kv_heads, ")"));
+  }
+  ASSIGN_OR_RETURN(c.head_dim,
+                   gguf.GetUIntOr("llama.attention.key_length", c.hidden_size / c.num_heads));
+  ASSIGN_OR_RETURN(const uint64_t rope_dims,
+                   gguf.GetUIntOr("llama.rope.dimension_count", c.head_dim));
+  if (static_cast<int64_t>(rope_dims) != c.head_dim) {
+    return absl::UnimplementedError(
+        absl::StrCat(gguf.path(), ": partial rotary embeddings are not supported"));
+  }
+  if (gguf.Has("llama.rope.scaling.type")) {
+    ASSIGN_OR_RETURN(absl::string_view scaling, gguf.GetString("llama.rope.scaling.type"));
+    if (scaling != "none") {
+      return absl::UnimplementedError(absl::StrCat(gguf.path(), ": rope scaling '", scaling,
+                                                   "' in GGUF files is not supported yet"));
+    }
+  }
+  ASSIGN_OR_RETURN(const auto* tokens, gguf.GetStringArray("tokenizer.ggml.tokens"));
+  ASSIGN_OR_RETURN(c.vocab_size, gguf.GetUIntOr("llama.vocab_size", tokens->size()));
+  if (gguf.Has("tokenizer.ggml.bos_token_id")) {
+    ASSIGN_OR_RETURN(const uint64_t bos, gguf.GetUInt("tokenizer.ggml.bos_token_id"));
+    c.bos_token_id = static_cast<int32_t>(bos);
+  }
+  for (const char* key : {"tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id"}) {
+    if (!gguf.Has(key)) continue;
+    ASSIGN_OR_RETURN(const uint64_t id, gguf.GetUInt(key));
+    if (std::find(c.eos_token_ids.begin(), c.eos_token_ids.end(), id) == c.eos_token_ids.end()) {
+      c.eos_token_ids.push_back(static_cast<int32_t>(id));
+    }
+  }
+  return c;
+}
+
+// Rotates pairs of `x` (one head of head_dim values) by position * inv_freq[i].
+void ApplyRope(float* x, int64_t head_dim, RopeStyle style, int64_t position,
+               const std::vector<float>& inv_freq) {
+  const int64_t half = head_dim / 2;
+  for (int64_t i = 0; i < half; ++i) {
+    const float angle = static_cast<float>(position) * inv_freq[i];
+    const float cos = std::cos(angle), sin = std::sin(angle);
+    float& a = style == RopeStyle::kAdjacentPairs ? x[2 * i] : x[i];
+    float& b = style == RopeStyle::kAdjacentPairs ? x[2 * i + 1] : x[i + half];
+    const float a0 = a, b0 = b;
+    a = a0 * cos - b0 * sin;
+    b = a0 * sin + b0 * cos;
+  }
+}
+
+}  // namespace
+
+SequenceKvCache::SequenceKvCache(const ModelConfig& config, int64_t capacity)
+    : capacity_(capacity),
+      kv_dim_(config.num_kv_heads * config.head_dim),
+      k_(config.num_layers, std::vector<float>(capacity * kv_dim_)),
+      v_(config.num_layers, std::vector<float>(capacity * kv_dim_)) {}
+
+absl::StatusOr<std::unique_ptr<LlamaModel>> LlamaModel::FromGguf(std::unique_ptr<GgufFile> gguf) {
+  std::unique_ptr<LlamaModel> model(new LlamaModel());
+  ASSIGN_OR_RETURN(model->config_, ConfigFromGguf(*gguf));
+  ModelConfig& c = model->config_;
+  const GgufFile& g = *gguf;
+  const int64_t q_dim = c.num_heads * c.head_dim, kv_dim = c.num_kv_heads * c.head_dim;
+
+  ASSIGN_OR_RETURN(model->embeddings_, Matrix(g, "token_embd.weight", c.vocab_size, c.hidden_size));
+  ASSIGN_OR_RETURN(model->output_norm_, Vector(g, "output_norm.weight", c.hidden_size));
+  c.tied_embeddings = g.FindTensor("output.weight") == nullptr;
+  if (c.tied_embeddings) {
+    model->lm_head_ = model->embeddings_;
+  } else {
+    ASSIGN_OR_RETURN(model->lm_head_, Matrix(g, "output.weight", c.vocab_size, c.hidden_size));
+  }
+  for (int64_t l = 0; l < c.num_layers; ++l) {
+    const std::string p = absl::StrCat("blk.", l, ".");
+    Layer layer;
+    ASSIGN_OR_RETURN(layer.attn_norm, Vector(g, p + "attn_norm.weight", c.hidden_size));
+    ASSIGN_OR_RETURN(layer.ffn_norm, Vector(g, p + "ffn_norm.weight", c.hidden_size));
+    ASSIGN_OR_RETURN(layer.q, Matrix(g, p + "attn_q.weight", q_dim, c.hidden_size));
+    ASSIGN_OR_RETURN(layer.k, Matrix(g, p + "attn_k.weight", kv_dim, c.hidden_size));
+    ASSIGN_OR_RETURN(layer.v, Matrix(g, p + "attn_v.weight", kv_dim, c.hidden_size));
+    ASSIGN_OR_RETURN(layer.o, Matrix(g, p + "attn_output.weight", c.hidden_size, q_dim));
+    ASSIGN_OR_RETURN(layer.gate,
+                     Matrix(g, p + "ffn_gate.weight", c.intermediate_size, c.hidden_size));
+    ASSIGN_OR_RETURN(layer.up, Matrix(g, p + "ffn_up.weight", c.intermediate_size, c.hidden_size));
+    ASSIGN_OR_RETURN(layer.down,
+                     Matrix(g, p + "ffn_down.weight", c.hidden_size, c.intermediate_size));
+    model->layers_.push_back(std::move(layer));
+  }
+  for (int64_t i = 0; i < c.head_dim / 2; ++i) {
+    model->rope_inv_freq_.push_back(static_cast<float>(
+        std::pow(static_cast<double>(c.rope_theta), -2.0 * i / static_cast<double>(c.head_dim))));
+  }
+  model->gguf_ = std::move(gguf);
+  return model;
+}
+
+void LlamaModel::Forward(const std::vector<int32_t>& tokens, int64_t start, SequenceKvCache& cache,
+                         float* logits, cpu::ThreadPool& pool) const {
+  const ModelConfig& c = config_;
+  const int64_t n = static_cast<int64_t>(tokens.size());
+  const int64_t hidden = c.hidden_size, head_dim = c.head_dim;
+  const int64_t q_dim = c.num_heads * head_dim, kv_dim = c.num_kv_heads * head_dim;
+  const int64_t group = c.num_heads / c.num_kv_heads;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+
+  // Activations, row-major [token, features].
+  std::vector<float> x(n * hidden), h(n * hidden), q(n * q_dim), k(n * kv_dim), v(n * kv_dim);
+  std::vector<float> attn(n * q_dim), proj(n * hidden);
+  std::vector<float> gate(n * c.intermediate_size), up(n * c.intermediate_size);
+
+  for (int64_t t = 0; t < n; ++t) {
+    cpu::DequantizeRow(embeddings_.type, embeddings_.row(tokens[t]), hidden, &x[t * hidden]);
+  }
+  for (int64_t l = 0; l < c.num_layers; ++l) {
+    const Layer& layer = layers_[l];
+    for (int64_t t = 0; t < n; ++t) {
+      cpu::RmsNorm(&x[t * hidden], layer.attn_norm.data(), c.rms_norm_eps, hidden, &h[t * hidden]);
+    }
+    cpu::MatMul(layer.q, h.data(), n, q.data(), pool);
+    cpu::MatMul(layer.k, h.data(), n, k.data(), pool);
+    cpu::MatMul(layer.v, h.data(), n, v.data(), pool);
+    for (int64_t t = 0; t < n; ++t) {
+      for (int64_t hd = 0; hd < c.num_heads; ++hd) {
+        ApplyRope(&q[t * q_dim + hd * head_dim], head_dim, c.rope_style, start + t, rope_inv_freq_);
+      }
+      for (int64_t hd = 0; hd < c.num_kv_heads; ++hd) {
+        ApplyRope(&k[t * kv_dim + hd * head_dim], head_dim, c.rope_style, start + t,
+                  rope_inv_freq_);
+      }
+      std::copy_n(&k[t * kv_dim], kv_dim, cache.keys(l, start + t));
+      std::copy_n(&v[t * kv_dim], kv_dim, cache.values(l, start + t));
+    }
+    // Causal attention: token t sees positions 0 .. start + t. One work item per
+    // (token, head); query head hd reads kv head hd / group (GQA).
+    pool.ParallelFor(n * c.num_heads, 1, [&](int64_t begin, int64_t end) {
+      thread_local std::vector<float> scores;
+      for (int64_t item = begin; item < end; ++item) {
+        const int64_t t = item / c.num_heads, hd = item % c.num_heads;
+        const int64_t kv_offset = (hd / group) * head_dim;
+        const int64_t visible = start + t + 1;
+        const float* query = &q[t * q_dim + hd * head_dim];
+        scores.resize(visible);
+        for (int64_t p = 0; p < visible; ++p) {
+          scores[p] = cpu::Dot(query, cache.keys(l, p) + kv_offset, head_dim) * scale;
+        }
+        cpu::Softmax(scores.data(), visible);
+        float* out = &attn[t * q_dim + hd * head_dim];
+        std::fill_n(out, head_dim, 0.0f);
+        for (int64_t p = 0; p < visible; ++p) {
+          cpu::Axpy(scores[p], cache.values(l, p) + kv_offset, out, head_dim);
+        }
+      }
+    });
+    cpu::MatMul(layer.o, attn.data(), n, proj.data(), pool);
+    for (int64_t i = 0; i < n * hidden; ++i) x[i] += proj[i];
+
+    for (int64_t t = 0; t < n; ++t) {
+      cpu::RmsNorm(&x[t * hidden], layer.ffn_norm.data(), c.rms_norm_eps, hidden, &h[t * hidden]);
+    }
+    cpu::MatMul(layer.gate, h.data(), n, gate.data(), pool);
+    cpu::MatMul(layer.up, h.data(), n, up.data(), pool);
+    cpu::SiluMul(gate.data(), up.data(), n * c.intermediate_size, gate.data());
+    cpu::MatMul(layer.down, gate.data(), n, proj.data(), pool);
+    for (int64_t i = 0; i < n * hidden; ++i) x[i] += proj[i];
+  }
+  cpu::RmsNorm(&x[(n - 1) * hidden], output_norm_.data(), c.rms_norm_eps, hidden, h.data());
+  cpu::MatMul(lm_head_, h.data(), 1, logits, pool);
+}
+
+}  // namespace llm

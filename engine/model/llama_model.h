@@ -1,0 +1,70 @@
+// The Llama family's forward pass on the CPU (Llama, CodeLlama, Yi, SmolLM2; Mistral
+// and Qwen2 as they arrive): embeddings, then per layer RMSNorm → GQA attention with
+// RoPE → residual, RMSNorm → SwiGLU MLP → residual, then the final norm and LM head.
+//
+// Weights stay in the memory-mapped file in their stored dtype. A model is immutable
+// once built and may serve many sequences; Forward is called by one thread at a time.
+#ifndef LLM_ENGINE_MODEL_LLAMA_MODEL_H_
+#define LLM_ENGINE_MODEL_LLAMA_MODEL_H_
+
+#include <memory>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/backend/cpu/matmul.h"
+#include "engine/backend/cpu/thread_pool.h"
+#include "engine/model/gguf/gguf_file.h"
+#include "engine/model/model_config.h"
+
+namespace llm {
+
+// The keys and values of one sequence's past tokens, per layer, in f32:
+// layer l, position p holds kv_heads * head_dim keys at k[l][p * kv_dim ...].
+class SequenceKvCache {
+ public:
+  SequenceKvCache(const ModelConfig& config, int64_t capacity);
+  int64_t capacity() const { return capacity_; }
+  float* keys(int64_t layer, int64_t position) { return &k_[layer][position * kv_dim_]; }
+  float* values(int64_t layer, int64_t position) { return &v_[layer][position * kv_dim_]; }
+
+ private:
+  int64_t capacity_;
+  int64_t kv_dim_;
+  std::vector<std::vector<float>> k_, v_;
+};
+
+class LlamaModel {
+ public:
+  // Builds the model from a GGUF file of architecture "llama". The error names the
+  // file and the missing or mis-shaped tensor or key.
+  static absl::StatusOr<std::unique_ptr<LlamaModel>> FromGguf(std::unique_ptr<GgufFile> gguf);
+
+  const ModelConfig& config() const { return config_; }
+  const GgufFile& gguf() const { return *gguf_; }
+
+  // Runs `tokens` (at positions start .. start + tokens.size() - 1) through the model,
+  // appending their keys and values to `cache`, and writes the logits of the last token
+  // to `logits` (vocab_size floats).
+  void Forward(const std::vector<int32_t>& tokens, int64_t start, SequenceKvCache& cache,
+               float* logits, cpu::ThreadPool& pool) const;
+
+ private:
+  struct Layer {
+    std::vector<float> attn_norm, ffn_norm;
+    cpu::WeightView q, k, v, o, gate, up, down;
+  };
+
+  LlamaModel() = default;
+
+  ModelConfig config_;
+  std::unique_ptr<GgufFile> gguf_;
+  cpu::WeightView embeddings_;
+  cpu::WeightView lm_head_;
+  std::vector<float> output_norm_;
+  std::vector<Layer> layers_;
+  std::vector<float> rope_inv_freq_;  // head_dim / 2 entries.
+};
+
+}  // namespace llm
+
+#endif  // LLM_ENGINE_MODEL_LLAMA_MODEL_H_

@@ -1,0 +1,38 @@
+// The hyperparameters of a decoder-only transformer, whatever file they came from
+// (GGUF metadata or HF config.json).
+#ifndef LLM_ENGINE_MODEL_MODEL_CONFIG_H_
+#define LLM_ENGINE_MODEL_MODEL_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace llm {
+
+// Which elements RoPE rotates together (FORMATS.md §3.4).
+enum class RopeStyle {
+  kAdjacentPairs,  // (x[2i], x[2i+1]): GGUF llama, whose Q/K rows are permuted back.
+  kHalfSplit,      // (x[i], x[i + d/2]): HF checkpoints (rotate_half), GGUF qwen2.
+};
+
+struct ModelConfig {
+  std::string architecture;  // HF architectures name, e.g. "LlamaForCausalLM".
+  int64_t vocab_size = 0;
+  int64_t hidden_size = 0;
+  int64_t intermediate_size = 0;
+  int64_t num_layers = 0;
+  int64_t num_heads = 0;
+  int64_t num_kv_heads = 0;
+  int64_t head_dim = 0;
+  int64_t context_length = 0;
+  float rms_norm_eps = 1e-5f;
+  float rope_theta = 10000.0f;
+  RopeStyle rope_style = RopeStyle::kHalfSplit;
+  bool tied_embeddings = false;
+  int32_t bos_token_id = -1;           // -1: none.
+  std::vector<int32_t> eos_token_ids;  // Every id that ends generation.
+};
+
+}  // namespace llm
+
+#endif  // LLM_ENGINE_MODEL_MODEL_CONFIG_H_

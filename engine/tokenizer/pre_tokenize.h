@@ -1,0 +1,30 @@
+// Pre-tokenizers: split text into pieces that BPE then encodes one at a time. Each is
+// a hand-written scanner equivalent to the regex its tokenizer family uses (the regexes
+// need look-ahead that RE2 lacks), over Unicode classes from ICU.
+#ifndef LLM_ENGINE_TOKENIZER_PRE_TOKENIZE_H_
+#define LLM_ENGINE_TOKENIZER_PRE_TOKENIZE_H_
+
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace llm {
+
+enum class PreTokenizer {
+  // GPT-2: 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+  kGpt2,
+  // Every digit on its own (\p{N}, isolated), then GPT-2 (StarCoder, SmolLM).
+  kDigitsThenGpt2,
+};
+
+// Maps GGUF's tokenizer.ggml.pre to a pre-tokenizer; UNIMPLEMENTED for unknown ids.
+absl::StatusOr<PreTokenizer> PreTokenizerFromGguf(absl::string_view pre);
+
+// Splits `text`; the pieces are views into it and concatenate back to it exactly.
+std::vector<absl::string_view> PreTokenize(PreTokenizer kind, absl::string_view text);
+
+}  // namespace llm
+
+#endif  // LLM_ENGINE_TOKENIZER_PRE_TOKENIZE_H_

@@ -1,0 +1,46 @@
+// Test helper: the engine's logits for a token sequence, for comparison with an
+// independent reference. Feeds the tokens one at a time through the KV cache and
+// writes the logits after each ([n, vocab] f32) to OUT.incremental.f32, then runs the
+// whole sequence as one prefill and writes its last logits to OUT.prefill.f32.
+//   model_logits MODEL.gguf OUT TOKEN_ID...
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <vector>
+
+#include "engine/backend/cpu/thread_pool.h"
+#include "engine/model/llama_model.h"
+
+int main(int argc, char** argv) {
+  if (argc < 4) {
+    std::fprintf(stderr, "usage: model_logits MODEL.gguf OUT TOKEN_ID...\n");
+    return 2;
+  }
+  auto gguf = llm::GgufFile::Open(argv[1]);
+  if (!gguf.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(gguf.status().message()).c_str());
+    return 1;
+  }
+  auto model = llm::LlamaModel::FromGguf(*std::move(gguf));
+  if (!model.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(model.status().message()).c_str());
+    return 1;
+  }
+  std::vector<int32_t> tokens;
+  for (int i = 3; i < argc; ++i) tokens.push_back(std::atoi(argv[i]));
+  const llm::ModelConfig& config = (*model)->config();
+  llm::cpu::ThreadPool pool(2);
+  std::vector<float> logits(config.vocab_size);
+
+  llm::SequenceKvCache incremental(config, tokens.size());
+  std::ofstream out(std::string(argv[2]) + ".incremental.f32", std::ios::binary);
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    (*model)->Forward({tokens[i]}, static_cast<int64_t>(i), incremental, logits.data(), pool);
+    out.write(reinterpret_cast<const char*>(logits.data()), logits.size() * sizeof(float));
+  }
+  llm::SequenceKvCache prefill(config, tokens.size());
+  (*model)->Forward(tokens, 0, prefill, logits.data(), pool);
+  std::ofstream(std::string(argv[2]) + ".prefill.f32", std::ios::binary)
+      .write(reinterpret_cast<const char*>(logits.data()), logits.size() * sizeof(float));
+  return 0;
+}
