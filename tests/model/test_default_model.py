@@ -31,10 +31,11 @@ PROMPTS = [
     "The quick brown fox",
 ]
 GREEDY_TOKENS = 32
-# llama.cpp computes Q4_1 matmuls on activations rounded to 8 bits, which moves its
-# logits by up to a few tenths. Where its greedy choice differs from ours, we accept
-# the divergence only at such a near-tie: the two tokens within NEAR_TIE of each other
-# in llama.cpp's own logits, and ours the argmax of the exact float64 reference.
+# Both engines multiply quantized weights with activations rounded to 8 bits (and
+# llama.cpp keeps its KV cache in f16), which moves logits by a few tenths. Where the
+# greedy choices differ, the divergence is accepted only at a near-tie: the two tokens
+# within NEAR_TIE logits of each other both in llama.cpp's logits and in the exact
+# float64 reference's. The comparison ends at the first divergence.
 NEAR_TIE = 0.5
 
 
@@ -67,7 +68,11 @@ def test_tokenization_matches_llama_cpp(llama_cpp):
         assert ours["decoded"] == text
 
 
-def test_logits_match_float64_reference(reference):
+def test_logits_match_float64_reference(reference, llama_cpp):
+    """Quantized weights are multiplied with activations rounded to 8 bits per 32-value
+    block (as llama.cpp does), which moves logits by a few tenths. The check: our error
+    against the exact float64 reference is no worse than llama.cpp's own, position by
+    position on average and at the worst logit."""
     tokens = [504, 3575, 282, 4649, 314, 7042, 30, 198, 198, 504, 2988, 314]
     out = pathlib.Path(subprocess.check_output(["mktemp", "-u"], text=True).strip())
     subprocess.run([MODEL_LOGITS, default_model_path(), out, *map(str, tokens)], check=True,
@@ -76,9 +81,19 @@ def test_logits_match_float64_reference(reference):
     incremental = np.fromfile(f"{out}.incremental.f32", dtype=np.float32).reshape(-1, vocab)
     prefill = np.fromfile(f"{out}.prefill.f32", dtype=np.float32)
     expected = reference.logits(tokens)
-    # float32 accumulation over 576..1536-wide dot products: errors of a few 1e-4.
-    np.testing.assert_allclose(incremental, expected, atol=5e-3, rtol=0)
-    np.testing.assert_allclose(prefill, expected[-1], atol=5e-3, rtol=0)
+    llama_cpp.reset()
+    llama_cpp.eval(tokens)
+    theirs = np.array(llama_cpp.scores[: len(tokens)])
+
+    def rms(error):
+        return float(np.sqrt(np.mean(error**2)))
+
+    our_error, their_error = incremental - expected, theirs - expected
+    assert rms(our_error) <= 1.2 * rms(their_error), (rms(our_error), rms(their_error))
+    assert np.abs(our_error).max() <= 1.5 * np.abs(their_error).max()
+    # The batched prefill and the one-token-at-a-time path compute the same thing.
+    np.testing.assert_allclose(prefill, incremental[-1], atol=1e-3, rtol=0)
+    assert (np.argmax(incremental, axis=1) == np.argmax(expected, axis=1)).mean() >= 0.9
 
 
 def ours_greedy(prompt):
@@ -110,5 +125,6 @@ def test_greedy_matches_llama_cpp(prompt, llama_cpp, reference):
     their_logits = np.array(llama_cpp.scores[len(context) - 1])
     gap = their_logits[theirs[step]] - their_logits[ours[step]]
     exact = reference.logits(context)[-1]
+    exact_gap = abs(exact[theirs[step]] - exact[ours[step]])
     assert gap < NEAR_TIE, f"step {step}: llama.cpp prefers {theirs[step]} by {gap:.3f}"
-    assert int(np.argmax(exact)) == ours[step], f"step {step}: the float64 reference disagrees"
+    assert exact_gap < NEAR_TIE, f"step {step}: the float64 reference separates them by {exact_gap:.3f}"

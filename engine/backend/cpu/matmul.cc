@@ -3,11 +3,29 @@
 #include <vector>
 
 #include "engine/backend/cpu/dequantize.h"
+#include "engine/backend/cpu/quant_dot.h"
 #include "engine/backend/cpu/vec.h"
 
 namespace llm::cpu {
 
 void MatMul(const WeightView& w, const float* x, int64_t tokens, float* y, ThreadPool& pool) {
+  if (const QuantDotFn dot = QuantDotFor(w.type); dot != nullptr) {
+    // Integer path: quantize each token's activations once, then dot every row.
+    const int64_t blocks = w.cols / 32;
+    thread_local std::vector<BlockQ8> xq;
+    xq.resize(tokens * blocks);
+    for (int64_t t = 0; t < tokens; ++t) QuantizeRowQ8(x + t * w.cols, w.cols, &xq[t * blocks]);
+    const BlockQ8* activations = xq.data();
+    pool.ParallelFor(w.rows, 16, [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin; r < end; ++r) {
+        const uint8_t* row = w.row(r);
+        for (int64_t t = 0; t < tokens; ++t) {
+          y[t * w.rows + r] = dot(row, activations + t * blocks, blocks);
+        }
+      }
+    });
+    return;
+  }
   pool.ParallelFor(w.rows, 16, [&](int64_t begin, int64_t end) {
     thread_local std::vector<float> decoded;
     decoded.resize(w.cols);

@@ -21,7 +21,9 @@ struct WeightView {
 };
 
 // x: [tokens, w.cols] row-major; y: [tokens, w.rows] row-major. Output rows are split
-// between the pool's threads; each thread decodes a weight row once for all tokens.
+// between the pool's threads. Types with an integer kernel (quant_dot.h) multiply the
+// stored blocks with 8-bit activations; the others decode each row to f32 once for all
+// tokens.
 void MatMul(const WeightView& w, const float* x, int64_t tokens, float* y, ThreadPool& pool);
 
 }  // namespace llm::cpu

@@ -1,8 +1,16 @@
 #include "engine/backend/cpu/thread_pool.h"
 
+#include <immintrin.h>
+
 #include <algorithm>
 
 namespace llm::cpu {
+namespace {
+
+// About a millisecond of spinning before an idle worker sleeps.
+constexpr int kSpinLimit = 20000;
+
+}  // namespace
 
 ThreadPool::ThreadPool(int threads) {
   for (int i = 1; i < std::max(threads, 1); ++i) {
@@ -11,10 +19,8 @@ ThreadPool::ThreadPool(int threads) {
 }
 
 ThreadPool::~ThreadPool() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
+  stopping_.store(true);
+  Publish();
   for (std::thread& worker : workers_) worker.join();
 }
 
@@ -26,18 +32,30 @@ void ThreadPool::RunShare(int index) {
   if (begin < end) (*job_)(begin, end);
 }
 
+void ThreadPool::Publish() {
+  generation_.fetch_add(1);
+  // A worker that went to sleep re-checks its condition when the mutex is released.
+  if (sleepers_.load() > 0) absl::MutexLock lock(&mu_);
+}
+
 void ThreadPool::WorkerLoop(int index) {
   uint64_t seen = 0;
   while (true) {
-    {
+    int spins = 0;
+    while (generation_.load(std::memory_order_acquire) == seen) {
+      if (++spins < kSpinLimit) {
+        _mm_pause();
+        continue;
+      }
       absl::MutexLock lock(&mu_);
-      auto ready = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-        return stopping_ || generation_ != seen;
-      };
-      mu_.Await(absl::Condition(&ready));
-      if (stopping_) return;
-      seen = generation_;
+      sleepers_.fetch_add(1);
+      auto changed = [this, seen] { return generation_.load() != seen; };
+      mu_.Await(absl::Condition(&changed));
+      sleepers_.fetch_sub(1);
+      spins = 0;
     }
+    seen = generation_.load(std::memory_order_acquire);
+    if (stopping_.load()) return;
     RunShare(index);
     pending_.fetch_sub(1, std::memory_order_acq_rel);
   }
@@ -53,13 +71,9 @@ void ThreadPool::ParallelFor(int64_t n, int64_t grain,
   job_n_ = n;
   job_grain_ = std::max<int64_t>(grain, 1);
   pending_.store(static_cast<int>(workers_.size()), std::memory_order_release);
-  {
-    absl::MutexLock lock(&mu_);
-    ++generation_;
-  }
+  Publish();
   RunShare(0);
-  // Workers finish within microseconds of the caller; spinning beats a sleep here.
-  while (pending_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+  while (pending_.load(std::memory_order_acquire) != 0) _mm_pause();
 }
 
 }  // namespace llm::cpu

@@ -1,6 +1,9 @@
 // A fixed set of worker threads that split loops of the forward pass between them.
 // ParallelFor is called from one thread at a time (the engine loop); the caller's
 // thread takes a share of the work too, so a pool of N runs N-way.
+//
+// A decode step issues hundreds of short loops, so idle workers spin briefly on an
+// atomic before sleeping: waking a sleeping thread costs more than the loop itself.
 #ifndef LLM_ENGINE_BACKEND_CPU_THREAD_POOL_H_
 #define LLM_ENGINE_BACKEND_CPU_THREAD_POOL_H_
 
@@ -32,16 +35,18 @@ class ThreadPool {
  private:
   void WorkerLoop(int index);
   void RunShare(int index);
+  void Publish();  // Starts the job set in job_* on every worker.
 
   std::vector<std::thread> workers_;
-  absl::Mutex mu_;
-  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   // The current job; written before generation_ advances, read by workers after.
   const std::function<void(int64_t, int64_t)>* job_ = nullptr;
   int64_t job_n_ = 0;
   int64_t job_grain_ = 1;
+  std::atomic<uint64_t> generation_{0};
   std::atomic<int> pending_{0};
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> sleepers_{0};
+  absl::Mutex mu_;  // Only for sleeping workers.
 };
 
 }  // namespace llm::cpu

@@ -1,0 +1,39 @@
+// Dot products of quantized weight rows with activations quantized to 8 bits, computed
+// on the integer blocks (as llama.cpp does): activations are cut into 32-value blocks
+// x = d·q (q int8), and each weight block contributes
+//   Q8_0: d_w·d_x·Σ q_w·q_x
+//   Q4_0: d_w·d_x·Σ (n−8)·q_x            (n: the 4-bit value)
+//   Q4_1: d_w·d_x·Σ n·q_x + m_w·Σ x      (Σ x = d_x·Σ q_x, kept per block)
+// so a matmul reads the weights once, in their stored size, and multiplies bytes.
+#ifndef LLM_ENGINE_BACKEND_CPU_QUANT_DOT_H_
+#define LLM_ENGINE_BACKEND_CPU_QUANT_DOT_H_
+
+#include <cstdint>
+
+#include "engine/tensor/dtype.h"
+
+namespace llm::cpu {
+
+// 32 activations as d·q, with their sum (d·Σq) for the weight types that have a min.
+struct BlockQ8 {
+  float d;
+  float sum;
+  int8_t q[32];
+};
+
+// Quantizes n floats (a multiple of 32) into n/32 blocks: d = max|x|/127, q = round(x/d).
+void QuantizeRowQ8(const float* x, int64_t n, BlockQ8* out);
+
+// Σ over `blocks` weight blocks of one row stored as a type with an integer kernel.
+using QuantDotFn = float (*)(const uint8_t* row, const BlockQ8* x, int64_t blocks);
+
+// The kernel for `type` on this CPU (AVX-512 VNNI when present, else AVX2), or nullptr
+// when the type has none (the caller decodes to f32).
+QuantDotFn QuantDotFor(DType type);
+
+// The AVX2 kernel for `type`, whatever the CPU (tests compare the ISA levels).
+QuantDotFn QuantDotForAvx2(DType type);
+
+}  // namespace llm::cpu
+
+#endif  // LLM_ENGINE_BACKEND_CPU_QUANT_DOT_H_

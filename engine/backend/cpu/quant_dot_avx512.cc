@@ -1,0 +1,24 @@
+// quant_dot's kernels built for AVX-512 VNNI (Zen 4, Ice Lake and later), where one
+// vpdpbusd replaces AVX2's two-instruction u8 × s8 multiply-add. Chosen at run time.
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "engine/backend/cpu/quant_dot.h"
+
+namespace llm::cpu {
+namespace {
+
+struct Avx512Vnni {
+  static __m256i DotU8S8(__m256i u, __m256i s) {
+    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s);
+  }
+};
+
+#include "engine/backend/cpu/quant_dot_kernels.inc"
+
+}  // namespace
+
+QuantDotFn QuantDotForAvx512Vnni(DType type) { return Kernel<Avx512Vnni>(type); }
+
+}  // namespace llm::cpu

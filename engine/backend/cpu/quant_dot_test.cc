@@ -1,0 +1,85 @@
+// The integer kernels against the plain definition: the dot product of the decoded
+// weight row (dequantize.h, itself checked against gguf-py) with the decoded 8-bit
+// activations. Both ISA levels are checked where the CPU has them.
+#include "engine/backend/cpu/quant_dot.h"
+
+#include <immintrin.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "engine/backend/cpu/dequantize.h"
+#include "gtest/gtest.h"
+
+namespace llm::cpu {
+namespace {
+
+uint16_t HalfBits(float value) {
+  // Round-trips through the F16C conversion the kernels use.
+  return _cvtss_sh(value, 0);
+}
+
+// Random blocks with finite, moderate f16 scale fields (offsets from ggml-common.h).
+std::vector<uint8_t> RandomRow(DType type, int64_t n, std::mt19937& rng) {
+  const DTypeInfo info = Info(type);
+  std::vector<uint8_t> row(RowBytes(type, n));
+  for (uint8_t& byte : row) byte = static_cast<uint8_t>(rng());
+  std::uniform_real_distribution<float> scale(-0.05f, 0.05f);
+  const std::vector<int> f16_fields =
+      type == DType::kQ4_1 ? std::vector<int>{0, 2} : std::vector<int>{0};
+  for (size_t b = 0; b < row.size(); b += info.block_bytes) {
+    for (int offset : f16_fields) {
+      const uint16_t bits = HalfBits(scale(rng));
+      row[b + offset] = bits & 0xff;
+      row[b + offset + 1] = bits >> 8;
+    }
+  }
+  return row;
+}
+
+double Reference(DType type, const std::vector<uint8_t>& row, const std::vector<BlockQ8>& xq,
+                 int64_t n) {
+  std::vector<float> w(n);
+  DequantizeRow(type, row.data(), n, w.data());
+  double sum = 0;
+  for (int64_t i = 0; i < n; ++i) sum += double{w[i]} * xq[i / 32].d * xq[i / 32].q[i % 32];
+  return sum;
+}
+
+class QuantDotTest : public testing::TestWithParam<DType> {};
+
+TEST_P(QuantDotTest, MatchesDecodedMath) {
+  const DType type = GetParam();
+  std::mt19937 rng(static_cast<int>(type));
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (int64_t n : {32, 64, 96, 576, 1536}) {
+    const std::vector<uint8_t> row = RandomRow(type, n, rng);
+    std::vector<float> x(n);
+    for (float& v : x) v = normal(rng);
+    std::vector<BlockQ8> xq(n / 32);
+    QuantizeRowQ8(x.data(), n, xq.data());
+    // The 8-bit activations stay within half a step of the floats.
+    for (int64_t i = 0; i < n; ++i) {
+      ASSERT_NEAR(xq[i / 32].d * xq[i / 32].q[i % 32], x[i], xq[i / 32].d * 0.5f + 1e-6f);
+    }
+    const double expected = Reference(type, row, xq, n);
+    for (QuantDotFn dot : {QuantDotForAvx2(type), QuantDotFor(type)}) {
+      ASSERT_NE(dot, nullptr);
+      EXPECT_NEAR(dot(row.data(), xq.data(), n / 32), expected, 1e-4 * (1 + std::fabs(expected)))
+          << Info(type).name << " n=" << n;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Types, QuantDotTest,
+                         testing::Values(DType::kQ4_0, DType::kQ4_1, DType::kQ8_0),
+                         [](const auto& info) { return std::string(Info(info.param).name); });
+
+TEST(QuantDotTest, TypesWithoutAKernelFallBack) {
+  EXPECT_EQ(QuantDotFor(DType::kF32), nullptr);
+  EXPECT_EQ(QuantDotFor(DType::kQ6_K), nullptr);
+}
+
+}  // namespace
+}  // namespace llm::cpu
