@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "engine/backend/cpu/attention.h"
 #include "engine/backend/cpu/dequantize.h"
 #include "engine/backend/cpu/vec.h"
 
@@ -120,9 +121,19 @@ void ApplyRope(float* x, int64_t head_dim, RopeStyle style, int64_t position,
 
 SequenceKvCache::SequenceKvCache(const ModelConfig& config, int64_t capacity)
     : capacity_(capacity),
-      kv_dim_(config.num_kv_heads * config.head_dim),
-      k_(config.num_layers, std::vector<float>(capacity * kv_dim_)),
-      v_(config.num_layers, std::vector<float>(capacity * kv_dim_)) {}
+      kv_heads_(config.num_kv_heads),
+      head_dim_(config.head_dim),
+      k_(config.num_layers, std::vector<float>(capacity * kv_heads_ * head_dim_)),
+      v_(config.num_layers, std::vector<float>(capacity * kv_heads_ * head_dim_)) {}
+
+void SequenceKvCache::Store(int64_t layer, int64_t position, const float* keys,
+                            const float* values) {
+  for (int64_t h = 0; h < kv_heads_; ++h) {
+    const int64_t at = (h * capacity_ + position) * head_dim_;
+    std::copy_n(keys + h * head_dim_, head_dim_, &k_[layer][at]);
+    std::copy_n(values + h * head_dim_, head_dim_, &v_[layer][at]);
+  }
+}
 
 absl::StatusOr<std::unique_ptr<LlamaModel>> LlamaModel::FromGguf(std::unique_ptr<GgufFile> gguf) {
   std::unique_ptr<LlamaModel> model(new LlamaModel());
@@ -169,8 +180,8 @@ void LlamaModel::Forward(const std::vector<int32_t>& tokens, int64_t start, Sequ
   const int64_t n = static_cast<int64_t>(tokens.size());
   const int64_t hidden = c.hidden_size, head_dim = c.head_dim;
   const int64_t q_dim = c.num_heads * head_dim, kv_dim = c.num_kv_heads * head_dim;
-  const int64_t group = c.num_heads / c.num_kv_heads;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  const cpu::AttentionShape attention_shape{c.num_heads, c.num_kv_heads, head_dim,
+                                            cache.capacity()};
 
   // Activations, row-major [token, features].
   std::vector<float> x(n * hidden), h(n * hidden), q(n * q_dim), k(n * kv_dim), v(n * kv_dim);
@@ -196,30 +207,10 @@ void LlamaModel::Forward(const std::vector<int32_t>& tokens, int64_t start, Sequ
         ApplyRope(&k[t * kv_dim + hd * head_dim], head_dim, c.rope_style, start + t,
                   rope_inv_freq_);
       }
-      std::copy_n(&k[t * kv_dim], kv_dim, cache.keys(l, start + t));
-      std::copy_n(&v[t * kv_dim], kv_dim, cache.values(l, start + t));
+      cache.Store(l, start + t, &k[t * kv_dim], &v[t * kv_dim]);
     }
-    // Causal attention: token t sees positions 0 .. start + t. One work item per
-    // (token, head); query head hd reads kv head hd / group (GQA).
-    pool.ParallelFor(n * c.num_heads, 1, [&](int64_t begin, int64_t end) {
-      thread_local std::vector<float> scores;
-      for (int64_t item = begin; item < end; ++item) {
-        const int64_t t = item / c.num_heads, hd = item % c.num_heads;
-        const int64_t kv_offset = (hd / group) * head_dim;
-        const int64_t visible = start + t + 1;
-        const float* query = &q[t * q_dim + hd * head_dim];
-        scores.resize(visible);
-        for (int64_t p = 0; p < visible; ++p) {
-          scores[p] = cpu::Dot(query, cache.keys(l, p) + kv_offset, head_dim) * scale;
-        }
-        cpu::Softmax(scores.data(), visible);
-        float* out = &attn[t * q_dim + hd * head_dim];
-        std::fill_n(out, head_dim, 0.0f);
-        for (int64_t p = 0; p < visible; ++p) {
-          cpu::Axpy(scores[p], cache.values(l, p) + kv_offset, out, head_dim);
-        }
-      }
-    });
+    cpu::CausalAttention(attention_shape, q.data(), n, start, cache.keys(l), cache.values(l),
+                         attn.data(), pool);
     cpu::MatMul(layer.o, attn.data(), n, proj.data(), pool);
     for (int64_t i = 0; i < n * hidden; ++i) x[i] += proj[i];
 

@@ -18,18 +18,24 @@
 
 namespace llm {
 
-// The keys and values of one sequence's past tokens, per layer, in f32:
-// layer l, position p holds kv_heads * head_dim keys at k[l][p * kv_dim ...].
+// The keys and values of one sequence's past tokens in f32. Per layer, each kv head
+// has its own plane of [capacity, head_dim], so attention reads it as one run.
 class SequenceKvCache {
  public:
   SequenceKvCache(const ModelConfig& config, int64_t capacity);
   int64_t capacity() const { return capacity_; }
-  float* keys(int64_t layer, int64_t position) { return &k_[layer][position * kv_dim_]; }
-  float* values(int64_t layer, int64_t position) { return &v_[layer][position * kv_dim_]; }
+
+  // Stores the keys and values ([kv_heads * head_dim] each) of `position`.
+  void Store(int64_t layer, int64_t position, const float* keys, const float* values);
+
+  // The layer's planes: [kv_heads, capacity, head_dim].
+  const float* keys(int64_t layer) const { return k_[layer].data(); }
+  const float* values(int64_t layer) const { return v_[layer].data(); }
 
  private:
   int64_t capacity_;
-  int64_t kv_dim_;
+  int64_t kv_heads_;
+  int64_t head_dim_;
   std::vector<std::vector<float>> k_, v_;
 };
 

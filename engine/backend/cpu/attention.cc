@@ -1,0 +1,148 @@
+#include "engine/backend/cpu/attention.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "engine/backend/cpu/vec.h"
+
+namespace llm::cpu {
+namespace {
+
+// Eight 8-lane accumulators reduced to one vector of their eight sums.
+inline __m256 Sum8(const __m256 acc[8]) {
+  const __m256 a = _mm256_hadd_ps(_mm256_hadd_ps(acc[0], acc[1]), _mm256_hadd_ps(acc[2], acc[3]));
+  const __m256 b = _mm256_hadd_ps(_mm256_hadd_ps(acc[4], acc[5]), _mm256_hadd_ps(acc[6], acc[7]));
+  return _mm256_add_ps(_mm256_permute2f128_ps(a, b, 0x20), _mm256_permute2f128_ps(a, b, 0x31));
+}
+
+// scores[p] = scale · q · keys[p], p < n; keys is [n, head_dim], head_dim % 8 == 0.
+// Eight positions at a time share each load of q.
+void Scores(const float* q, const float* keys, int64_t n, int64_t head_dim, float scale,
+            float* scores) {
+  int64_t p = 0;
+  for (; p + 8 <= n; p += 8) {
+    __m256 acc[8];
+    for (__m256& a : acc) a = _mm256_setzero_ps();
+    const float* k = keys + p * head_dim;
+    for (int64_t d = 0; d < head_dim; d += 8) {
+      const __m256 qv = _mm256_loadu_ps(q + d);
+      for (int j = 0; j < 8; ++j) {
+        acc[j] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k + j * head_dim + d), acc[j]);
+      }
+    }
+    _mm256_storeu_ps(scores + p, _mm256_mul_ps(Sum8(acc), _mm256_set1_ps(scale)));
+  }
+  for (; p < n; ++p) scores[p] = Dot(q, keys + p * head_dim, head_dim) * scale;
+}
+
+// out = Σ_p weights[p] · values[p]; values is [n, head_dim], head_dim % 8 == 0.
+void WeightedSum(const float* weights, const float* values, int64_t n, int64_t head_dim,
+                 float* out) {
+  for (int64_t d = 0; d < head_dim; d += 8) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int64_t p = 0;
+    for (; p + 2 <= n; p += 2) {
+      acc0 = _mm256_fmadd_ps(_mm256_set1_ps(weights[p]), _mm256_loadu_ps(values + p * head_dim + d),
+                             acc0);
+      acc1 = _mm256_fmadd_ps(_mm256_set1_ps(weights[p + 1]),
+                             _mm256_loadu_ps(values + (p + 1) * head_dim + d), acc1);
+    }
+    if (p < n) {
+      acc0 = _mm256_fmadd_ps(_mm256_set1_ps(weights[p]), _mm256_loadu_ps(values + p * head_dim + d),
+                             acc0);
+    }
+    _mm256_storeu_ps(out + d, _mm256_add_ps(acc0, acc1));
+  }
+}
+
+}  // namespace
+
+// Positions per attention work item. Long contexts split into chunks so that even one
+// decoded token keeps every thread busy; chunk results merge by their softmax maxima.
+constexpr int64_t kChunk = 128;
+
+void CausalAttention(const AttentionShape& shape, const float* q, int64_t tokens, int64_t start,
+                     const float* k, const float* v, float* out, ThreadPool& pool) {
+  const int64_t head_dim = shape.head_dim, heads = shape.heads, group = heads / shape.kv_heads;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  const bool vectorized = head_dim % 8 == 0;
+
+  // Work items: (token, chunk) pairs, times heads. Token t sees start + t + 1 positions.
+  struct Span {
+    int64_t token, first, count;
+  };
+  std::vector<Span> spans;
+  for (int64_t t = 0; t < tokens; ++t) {
+    for (int64_t first = 0; first < start + t + 1; first += kChunk) {
+      spans.push_back({t, first, std::min(kChunk, start + t + 1 - first)});
+    }
+  }
+  // Per item: the chunk's max score, Σ exp(score − max), and Σ exp(score − max)·v.
+  const int64_t items = static_cast<int64_t>(spans.size()) * heads;
+  std::vector<float> maxima(items), sums(items), partial(items * head_dim);
+
+  // Heads of one group run back to back, so their shared keys and values are read from
+  // cache after the first.
+  pool.ParallelFor(items, 1, [&](int64_t begin, int64_t end) {
+    thread_local std::vector<float> scores;
+    for (int64_t item = begin; item < end; ++item) {
+      const Span& span = spans[item / heads];
+      const int64_t h = item % heads;
+      const float* query = q + (span.token * heads + h) * head_dim;
+      const float* keys = k + ((h / group) * shape.capacity + span.first) * head_dim;
+      const float* values = v + ((h / group) * shape.capacity + span.first) * head_dim;
+      float* acc = &partial[item * head_dim];
+      scores.resize(span.count);
+      if (vectorized) {
+        Scores(query, keys, span.count, head_dim, scale, scores.data());
+      } else {
+        for (int64_t p = 0; p < span.count; ++p) {
+          scores[p] = Dot(query, keys + p * head_dim, head_dim) * scale;
+        }
+      }
+      const float max = *std::max_element(scores.begin(), scores.end());
+      float sum = 0.0f;
+      for (float& s : scores) {
+        s = std::exp(s - max);
+        sum += s;
+      }
+      maxima[item] = max;
+      sums[item] = sum;
+      if (vectorized) {
+        WeightedSum(scores.data(), values, span.count, head_dim, acc);
+      } else {
+        std::fill_n(acc, head_dim, 0.0f);
+        for (int64_t p = 0; p < span.count; ++p)
+          Axpy(scores[p], values + p * head_dim, acc, head_dim);
+      }
+    }
+  });
+
+  // Merge each (token, head)'s chunks: out = Σ_c e^(m_c − M)·acc_c / Σ_c e^(m_c − M)·l_c.
+  std::vector<int64_t> first_span(tokens + 1, 0);
+  for (size_t i = 0; i < spans.size(); ++i) first_span[spans[i].token + 1] = i + 1;
+  pool.ParallelFor(tokens * heads, 8, [&](int64_t begin, int64_t end) {
+    for (int64_t th = begin; th < end; ++th) {
+      const int64_t t = th / heads, h = th % heads;
+      float* o = out + th * head_dim;
+      float global_max = -INFINITY;
+      for (int64_t i = first_span[t]; i < first_span[t + 1]; ++i) {
+        global_max = std::max(global_max, maxima[i * heads + h]);
+      }
+      std::fill_n(o, head_dim, 0.0f);
+      float total = 0.0f;
+      for (int64_t i = first_span[t]; i < first_span[t + 1]; ++i) {
+        const float weight = std::exp(maxima[i * heads + h] - global_max);
+        total += weight * sums[i * heads + h];
+        Axpy(weight, &partial[(i * heads + h) * head_dim], o, head_dim);
+      }
+      const float inverse = 1.0f / total;
+      for (int64_t d = 0; d < head_dim; ++d) o[d] *= inverse;
+    }
+  });
+}
+
+}  // namespace llm::cpu

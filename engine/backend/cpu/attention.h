@@ -1,0 +1,28 @@
+// Causal self-attention of new tokens against a sequence's cached keys and values,
+// with grouped-query heads (query head h reads kv head h / (heads / kv_heads)).
+#ifndef LLM_ENGINE_BACKEND_CPU_ATTENTION_H_
+#define LLM_ENGINE_BACKEND_CPU_ATTENTION_H_
+
+#include <cstdint>
+
+#include "engine/backend/cpu/thread_pool.h"
+
+namespace llm::cpu {
+
+struct AttentionShape {
+  int64_t heads = 0;
+  int64_t kv_heads = 0;
+  int64_t head_dim = 0;
+  int64_t capacity = 0;  // Positions per kv head plane in the cache.
+};
+
+// For new tokens t = 0..tokens-1 at positions start + t:
+//   out[t, h, :] = Σ_{p ≤ start+t} softmax_p(q[t, h, :] · k[h/g, p, :] / √head_dim) v[h/g, p, :]
+// q and out are [tokens, heads, head_dim]; k and v are [kv_heads, capacity, head_dim],
+// so each head's keys are one contiguous run (the layout SequenceKvCache keeps).
+void CausalAttention(const AttentionShape& shape, const float* q, int64_t tokens, int64_t start,
+                     const float* k, const float* v, float* out, ThreadPool& pool);
+
+}  // namespace llm::cpu
+
+#endif  // LLM_ENGINE_BACKEND_CPU_ATTENTION_H_
