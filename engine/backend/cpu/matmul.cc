@@ -9,7 +9,7 @@
 namespace llm::cpu {
 
 void MatMul(const WeightView& w, const float* x, int64_t tokens, float* y, ThreadPool& pool) {
-  if (const QuantDotFn dot = QuantDotFor(w.type); dot != nullptr) {
+  if (const QuantKernels kernels = QuantDotFor(w.type); kernels.dot != nullptr) {
     // Integer path: quantize each token's activations once, then dot every row.
     const int64_t blocks = w.cols / 32;
     thread_local std::vector<BlockQ8> xq;
@@ -19,8 +19,14 @@ void MatMul(const WeightView& w, const float* x, int64_t tokens, float* y, Threa
     pool.ParallelFor(w.rows, 16, [&](int64_t begin, int64_t end) {
       for (int64_t r = begin; r < end; ++r) {
         const uint8_t* row = w.row(r);
-        for (int64_t t = 0; t < tokens; ++t) {
-          y[t * w.rows + r] = dot(row, activations + t * blocks, blocks);
+        int64_t t = 0;
+        for (; t + 4 <= tokens; t += 4) {
+          float sums[4];
+          kernels.dot4(row, activations + t * blocks, blocks, blocks, sums);
+          for (int i = 0; i < 4; ++i) y[(t + i) * w.rows + r] = sums[i];
+        }
+        for (; t < tokens; ++t) {
+          y[t * w.rows + r] = kernels.dot(row, activations + t * blocks, blocks);
         }
       }
     });

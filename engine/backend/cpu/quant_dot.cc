@@ -9,7 +9,7 @@
 namespace llm::cpu {
 
 // From quant_dot_avx512.cc, built for AVX-512 VNNI.
-QuantDotFn QuantDotForAvx512Vnni(DType type);
+QuantKernels QuantDotForAvx512Vnni(DType type);
 
 namespace {
 
@@ -46,10 +46,10 @@ void QuantizeRowQ8(const float* x, int64_t n, BlockQ8* out) {
   }
 }
 
-QuantDotFn QuantDotFor(DType type) {
+QuantKernels QuantDotFor(DType type) {
   return HasAvx512Vnni() ? QuantDotForAvx512Vnni(type) : Kernel<Avx2>(type);
 }
 
-QuantDotFn QuantDotForAvx2(DType type) { return Kernel<Avx2>(type); }
+QuantKernels QuantDotForAvx2(DType type) { return Kernel<Avx2>(type); }
 
 }  // namespace llm::cpu

@@ -27,12 +27,21 @@ void QuantizeRowQ8(const float* x, int64_t n, BlockQ8* out);
 // Σ over `blocks` weight blocks of one row stored as a type with an integer kernel.
 using QuantDotFn = float (*)(const uint8_t* row, const BlockQ8* x, int64_t blocks);
 
-// The kernel for `type` on this CPU (AVX-512 VNNI when present, else AVX2), or nullptr
-// when the type has none (the caller decodes to f32).
-QuantDotFn QuantDotFor(DType type);
+// The same for four tokens at once, whose blocks start `stride` blocks apart in x;
+// writes the four sums to out[0..3].
+using QuantDot4Fn = void (*)(const uint8_t* row, const BlockQ8* x, int64_t blocks, int64_t stride,
+                             float* out);
 
-// The AVX2 kernel for `type`, whatever the CPU (tests compare the ISA levels).
-QuantDotFn QuantDotForAvx2(DType type);
+struct QuantKernels {
+  QuantDotFn dot = nullptr;  // nullptr: the type has no integer kernel; decode to f32.
+  QuantDot4Fn dot4 = nullptr;
+};
+
+// The kernels for `type` on this CPU: AVX-512 VNNI when present, else AVX2.
+QuantKernels QuantDotFor(DType type);
+
+// The AVX2 kernels for `type`, whatever the CPU (tests compare the ISA levels).
+QuantKernels QuantDotForAvx2(DType type);
 
 }  // namespace llm::cpu
 

@@ -19,6 +19,6 @@ struct Avx512Vnni {
 
 }  // namespace
 
-QuantDotFn QuantDotForAvx512Vnni(DType type) { return Kernel<Avx512Vnni>(type); }
+QuantKernels QuantDotForAvx512Vnni(DType type) { return Kernel<Avx512Vnni>(type); }
 
 }  // namespace llm::cpu

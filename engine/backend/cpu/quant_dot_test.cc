@@ -64,10 +64,31 @@ TEST_P(QuantDotTest, MatchesDecodedMath) {
       ASSERT_NEAR(xq[i / 32].d * xq[i / 32].q[i % 32], x[i], xq[i / 32].d * 0.5f + 1e-6f);
     }
     const double expected = Reference(type, row, xq, n);
-    for (QuantDotFn dot : {QuantDotForAvx2(type), QuantDotFor(type)}) {
-      ASSERT_NE(dot, nullptr);
-      EXPECT_NEAR(dot(row.data(), xq.data(), n / 32), expected, 1e-4 * (1 + std::fabs(expected)))
+    for (const QuantKernels& kernels : {QuantDotForAvx2(type), QuantDotFor(type)}) {
+      ASSERT_NE(kernels.dot, nullptr);
+      EXPECT_NEAR(kernels.dot(row.data(), xq.data(), n / 32), expected,
+                  1e-4 * (1 + std::fabs(expected)))
           << Info(type).name << " n=" << n;
+    }
+  }
+}
+
+TEST_P(QuantDotTest, FourTokensAtOnceMatchOneAtATime) {
+  const DType type = GetParam();
+  std::mt19937 rng(99 + static_cast<int>(type));
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  const int64_t n = 576, blocks = n / 32;
+  const std::vector<uint8_t> row = RandomRow(type, n, rng);
+  std::vector<float> x(4 * n);
+  for (float& v : x) v = normal(rng);
+  std::vector<BlockQ8> xq(4 * blocks);
+  for (int t = 0; t < 4; ++t) QuantizeRowQ8(&x[t * n], n, &xq[t * blocks]);
+  for (const QuantKernels& kernels : {QuantDotForAvx2(type), QuantDotFor(type)}) {
+    float four[4];
+    kernels.dot4(row.data(), xq.data(), blocks, blocks, four);
+    for (int t = 0; t < 4; ++t) {
+      const float one = kernels.dot(row.data(), &xq[t * blocks], blocks);
+      EXPECT_NEAR(four[t], one, 1e-4 * (1 + std::fabs(one))) << Info(type).name << " t=" << t;
     }
   }
 }
@@ -77,8 +98,8 @@ INSTANTIATE_TEST_SUITE_P(Types, QuantDotTest,
                          [](const auto& info) { return std::string(Info(info.param).name); });
 
 TEST(QuantDotTest, TypesWithoutAKernelFallBack) {
-  EXPECT_EQ(QuantDotFor(DType::kF32), nullptr);
-  EXPECT_EQ(QuantDotFor(DType::kQ6_K), nullptr);
+  EXPECT_EQ(QuantDotFor(DType::kF32).dot, nullptr);
+  EXPECT_EQ(QuantDotFor(DType::kQ6_K).dot, nullptr);
 }
 
 }  // namespace
