@@ -123,15 +123,15 @@ SequenceKvCache::SequenceKvCache(const ModelConfig& config, int64_t capacity)
     : capacity_(capacity),
       kv_heads_(config.num_kv_heads),
       head_dim_(config.head_dim),
-      k_(config.num_layers, std::vector<float>(capacity * kv_heads_ * head_dim_)),
-      v_(config.num_layers, std::vector<float>(capacity * kv_heads_ * head_dim_)) {}
+      k_(config.num_layers, std::vector<cpu::Half>(capacity * kv_heads_ * head_dim_)),
+      v_(config.num_layers, std::vector<cpu::Half>(capacity * kv_heads_ * head_dim_)) {}
 
 void SequenceKvCache::Store(int64_t layer, int64_t position, const float* keys,
                             const float* values) {
   for (int64_t h = 0; h < kv_heads_; ++h) {
     const int64_t at = (h * capacity_ + position) * head_dim_;
-    std::copy_n(keys + h * head_dim_, head_dim_, &k_[layer][at]);
-    std::copy_n(values + h * head_dim_, head_dim_, &v_[layer][at]);
+    cpu::FloatToHalf(keys + h * head_dim_, head_dim_, &k_[layer][at]);
+    cpu::FloatToHalf(values + h * head_dim_, head_dim_, &v_[layer][at]);
   }
 }
 

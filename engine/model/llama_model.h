@@ -13,13 +13,15 @@
 #include "absl/status/statusor.h"
 #include "engine/backend/cpu/matmul.h"
 #include "engine/backend/cpu/thread_pool.h"
+#include "engine/backend/cpu/vec.h"
 #include "engine/model/gguf/gguf_file.h"
 #include "engine/model/model_config.h"
 
 namespace llm {
 
-// The keys and values of one sequence's past tokens in f32. Per layer, each kv head
-// has its own plane of [capacity, head_dim], so attention reads it as one run.
+// The keys and values of one sequence's past tokens, in f16 (as llama.cpp keeps them:
+// half the bytes to read per decoded token). Per layer, each kv head has its own plane
+// of [capacity, head_dim], so attention reads it as one run.
 class SequenceKvCache {
  public:
   SequenceKvCache(const ModelConfig& config, int64_t capacity);
@@ -29,14 +31,14 @@ class SequenceKvCache {
   void Store(int64_t layer, int64_t position, const float* keys, const float* values);
 
   // The layer's planes: [kv_heads, capacity, head_dim].
-  const float* keys(int64_t layer) const { return k_[layer].data(); }
-  const float* values(int64_t layer) const { return v_[layer].data(); }
+  const cpu::Half* keys(int64_t layer) const { return k_[layer].data(); }
+  const cpu::Half* values(int64_t layer) const { return v_[layer].data(); }
 
  private:
   int64_t capacity_;
   int64_t kv_heads_;
   int64_t head_dim_;
-  std::vector<std::vector<float>> k_, v_;
+  std::vector<std::vector<cpu::Half>> k_, v_;
 };
 
 class LlamaModel {

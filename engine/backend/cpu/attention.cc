@@ -18,41 +18,49 @@ inline __m256 Sum8(const __m256 acc[8]) {
   return _mm256_add_ps(_mm256_permute2f128_ps(a, b, 0x20), _mm256_permute2f128_ps(a, b, 0x31));
 }
 
+inline __m256 Load8(const Half* p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+
+float DotHalf(const float* q, const Half* k, int64_t n) {
+  float sum = 0.0f;
+  for (int64_t d = 0; d < n; ++d) sum += q[d] * _cvtsh_ss(k[d]);
+  return sum;
+}
+
 // scores[p] = scale · q · keys[p], p < n; keys is [n, head_dim], head_dim % 8 == 0.
 // Eight positions at a time share each load of q.
-void Scores(const float* q, const float* keys, int64_t n, int64_t head_dim, float scale,
+void Scores(const float* q, const Half* keys, int64_t n, int64_t head_dim, float scale,
             float* scores) {
   int64_t p = 0;
   for (; p + 8 <= n; p += 8) {
     __m256 acc[8];
     for (__m256& a : acc) a = _mm256_setzero_ps();
-    const float* k = keys + p * head_dim;
+    const Half* k = keys + p * head_dim;
     for (int64_t d = 0; d < head_dim; d += 8) {
       const __m256 qv = _mm256_loadu_ps(q + d);
       for (int j = 0; j < 8; ++j) {
-        acc[j] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k + j * head_dim + d), acc[j]);
+        acc[j] = _mm256_fmadd_ps(qv, Load8(k + j * head_dim + d), acc[j]);
       }
     }
     _mm256_storeu_ps(scores + p, _mm256_mul_ps(Sum8(acc), _mm256_set1_ps(scale)));
   }
-  for (; p < n; ++p) scores[p] = Dot(q, keys + p * head_dim, head_dim) * scale;
+  for (; p < n; ++p) scores[p] = DotHalf(q, keys + p * head_dim, head_dim) * scale;
 }
 
 // out = Σ_p weights[p] · values[p]; values is [n, head_dim], head_dim % 8 == 0.
-void WeightedSum(const float* weights, const float* values, int64_t n, int64_t head_dim,
+void WeightedSum(const float* weights, const Half* values, int64_t n, int64_t head_dim,
                  float* out) {
   for (int64_t d = 0; d < head_dim; d += 8) {
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     int64_t p = 0;
     for (; p + 2 <= n; p += 2) {
-      acc0 = _mm256_fmadd_ps(_mm256_set1_ps(weights[p]), _mm256_loadu_ps(values + p * head_dim + d),
-                             acc0);
-      acc1 = _mm256_fmadd_ps(_mm256_set1_ps(weights[p + 1]),
-                             _mm256_loadu_ps(values + (p + 1) * head_dim + d), acc1);
+      acc0 = _mm256_fmadd_ps(_mm256_set1_ps(weights[p]), Load8(values + p * head_dim + d), acc0);
+      acc1 = _mm256_fmadd_ps(_mm256_set1_ps(weights[p + 1]), Load8(values + (p + 1) * head_dim + d),
+                             acc1);
     }
     if (p < n) {
-      acc0 = _mm256_fmadd_ps(_mm256_set1_ps(weights[p]), _mm256_loadu_ps(values + p * head_dim + d),
-                             acc0);
+      acc0 = _mm256_fmadd_ps(_mm256_set1_ps(weights[p]), Load8(values + p * head_dim + d), acc0);
     }
     _mm256_storeu_ps(out + d, _mm256_add_ps(acc0, acc1));
   }
@@ -65,7 +73,7 @@ void WeightedSum(const float* weights, const float* values, int64_t n, int64_t h
 constexpr int64_t kChunk = 128;
 
 void CausalAttention(const AttentionShape& shape, const float* q, int64_t tokens, int64_t start,
-                     const float* k, const float* v, float* out, ThreadPool& pool) {
+                     const Half* k, const Half* v, float* out, ThreadPool& pool) {
   const int64_t head_dim = shape.head_dim, heads = shape.heads, group = heads / shape.kv_heads;
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
   const bool vectorized = head_dim % 8 == 0;
@@ -92,31 +100,29 @@ void CausalAttention(const AttentionShape& shape, const float* q, int64_t tokens
       const Span& span = spans[item / heads];
       const int64_t h = item % heads;
       const float* query = q + (span.token * heads + h) * head_dim;
-      const float* keys = k + ((h / group) * shape.capacity + span.first) * head_dim;
-      const float* values = v + ((h / group) * shape.capacity + span.first) * head_dim;
+      const Half* keys = k + ((h / group) * shape.capacity + span.first) * head_dim;
+      const Half* values = v + ((h / group) * shape.capacity + span.first) * head_dim;
       float* acc = &partial[item * head_dim];
       scores.resize(span.count);
       if (vectorized) {
         Scores(query, keys, span.count, head_dim, scale, scores.data());
       } else {
         for (int64_t p = 0; p < span.count; ++p) {
-          scores[p] = Dot(query, keys + p * head_dim, head_dim) * scale;
+          scores[p] = DotHalf(query, keys + p * head_dim, head_dim) * scale;
         }
       }
       const float max = *std::max_element(scores.begin(), scores.end());
-      float sum = 0.0f;
-      for (float& s : scores) {
-        s = std::exp(s - max);
-        sum += s;
-      }
       maxima[item] = max;
-      sums[item] = sum;
+      sums[item] = ExpInPlace(scores.data(), span.count, max);
       if (vectorized) {
         WeightedSum(scores.data(), values, span.count, head_dim, acc);
       } else {
         std::fill_n(acc, head_dim, 0.0f);
-        for (int64_t p = 0; p < span.count; ++p)
-          Axpy(scores[p], values + p * head_dim, acc, head_dim);
+        for (int64_t p = 0; p < span.count; ++p) {
+          for (int64_t d = 0; d < head_dim; ++d) {
+            acc[d] += scores[p] * _cvtsh_ss(values[p * head_dim + d]);
+          }
+        }
       }
     }
   });

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "engine/backend/cpu/thread_pool.h"
+#include "engine/backend/cpu/vec.h"
 
 namespace llm::cpu {
 
@@ -18,10 +19,11 @@ struct AttentionShape {
 
 // For new tokens t = 0..tokens-1 at positions start + t:
 //   out[t, h, :] = Σ_{p ≤ start+t} softmax_p(q[t, h, :] · k[h/g, p, :] / √head_dim) v[h/g, p, :]
-// q and out are [tokens, heads, head_dim]; k and v are [kv_heads, capacity, head_dim],
-// so each head's keys are one contiguous run (the layout SequenceKvCache keeps).
+// q and out are [tokens, heads, head_dim] in f32; k and v are [kv_heads, capacity,
+// head_dim] in f16, so each head's keys are one contiguous run (the layout
+// SequenceKvCache keeps; f16 halves the bytes each decoded token reads).
 void CausalAttention(const AttentionShape& shape, const float* q, int64_t tokens, int64_t start,
-                     const float* k, const float* v, float* out, ThreadPool& pool);
+                     const Half* k, const Half* v, float* out, ThreadPool& pool);
 
 }  // namespace llm::cpu
 

@@ -7,6 +7,12 @@
 
 namespace llm::cpu {
 
+// IEEE f16 values stored as their bits (the KV cache keeps keys and values so).
+using Half = uint16_t;
+
+// out[i] = f16(x[i]), rounded to nearest even.
+void FloatToHalf(const float* x, int64_t n, Half* out);
+
 // sum_i a[i] * b[i]
 float Dot(const float* a, const float* b, int64_t n);
 
@@ -15,6 +21,10 @@ void Axpy(float alpha, const float* x, float* y, int64_t n);
 
 // out[i] = x[i] / sqrt(mean(x^2) + eps) * weight[i]
 void RmsNorm(const float* x, const float* weight, float eps, int64_t n, float* out);
+
+// x[i] = exp(x[i] - shift), in place; returns Σ x[i]. The exponential is a polynomial
+// (Cephes' expf) accurate to about 1e-7 relative, for x[i] - shift ≤ 88.
+float ExpInPlace(float* x, int64_t n, float shift);
 
 // x = softmax(x), in place, stable (subtracts the max).
 void Softmax(float* x, int64_t n);
