@@ -15,17 +15,25 @@ void MatMul(const WeightView& w, const float* x, int64_t tokens, float* y, Threa
     thread_local std::vector<BlockQ8> xq;
     xq.resize(tokens * blocks);
     for (int64_t t = 0; t < tokens; ++t) QuantizeRowQ8(x + t * w.cols, w.cols, &xq[t * blocks]);
+    // Full groups of eight tokens also get the interleaved layout of the prefill kernel.
+    const int64_t groups = tokens / 8;
+    thread_local std::vector<BlockQ8x8> xq8;
+    xq8.resize(groups * blocks);
+    for (int64_t g = 0; g < groups; ++g) {
+      InterleaveQ8x8(&xq[g * 8 * blocks], blocks, blocks, &xq8[g * blocks]);
+    }
+    // thread_local names resolve per thread: hand the workers plain pointers.
     const BlockQ8* activations = xq.data();
+    const BlockQ8x8* interleaved = xq8.data();
     pool.ParallelFor(w.rows, 16, [&](int64_t begin, int64_t end) {
       for (int64_t r = begin; r < end; ++r) {
         const uint8_t* row = w.row(r);
-        int64_t t = 0;
-        for (; t + 4 <= tokens; t += 4) {
-          float sums[4];
-          kernels.dot4(row, activations + t * blocks, blocks, blocks, sums);
-          for (int i = 0; i < 4; ++i) y[(t + i) * w.rows + r] = sums[i];
+        for (int64_t g = 0; g < groups; ++g) {
+          float sums[8];
+          kernels.dot8(row, interleaved + g * blocks, blocks, sums);
+          for (int i = 0; i < 8; ++i) y[(g * 8 + i) * w.rows + r] = sums[i];
         }
-        for (; t < tokens; ++t) {
+        for (int64_t t = groups * 8; t < tokens; ++t) {
           y[t * w.rows + r] = kernels.dot(row, activations + t * blocks, blocks);
         }
       }

@@ -46,6 +46,17 @@ void QuantizeRowQ8(const float* x, int64_t n, BlockQ8* out) {
   }
 }
 
+void InterleaveQ8x8(const BlockQ8* x, int64_t blocks, int64_t stride, BlockQ8x8* out) {
+  for (int64_t b = 0; b < blocks; ++b) {
+    for (int t = 0; t < 8; ++t) {
+      const BlockQ8& block = x[t * stride + b];
+      out[b].d[t] = block.d;
+      out[b].sum[t] = block.sum;
+      std::memcpy(out[b].q[t], block.q, 32);
+    }
+  }
+}
+
 QuantKernels QuantDotFor(DType type) {
   return HasAvx512Vnni() ? QuantDotForAvx512Vnni(type) : Kernel<Avx2>(type);
 }

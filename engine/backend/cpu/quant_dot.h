@@ -21,20 +21,29 @@ struct BlockQ8 {
   int8_t q[32];
 };
 
+// Block b of eight tokens' activations side by side, for the prefill kernels: token
+// t's values are d[t]·q[t][i], and sum[t] = d[t]·Σ q[t][i].
+struct BlockQ8x8 {
+  float d[8];
+  float sum[8];
+  int8_t q[8][32];
+};
+
 // Quantizes n floats (a multiple of 32) into n/32 blocks: d = max|x|/127, q = round(x/d).
 void QuantizeRowQ8(const float* x, int64_t n, BlockQ8* out);
 
 // Σ over `blocks` weight blocks of one row stored as a type with an integer kernel.
 using QuantDotFn = float (*)(const uint8_t* row, const BlockQ8* x, int64_t blocks);
 
-// The same for four tokens at once, whose blocks start `stride` blocks apart in x;
-// writes the four sums to out[0..3].
-using QuantDot4Fn = void (*)(const uint8_t* row, const BlockQ8* x, int64_t blocks, int64_t stride,
-                             float* out);
+// The same for eight tokens at once; writes the eight sums to out[0..7].
+using QuantDot8Fn = void (*)(const uint8_t* row, const BlockQ8x8* x, int64_t blocks, float* out);
+
+// Interleaves eight tokens' quantized rows (each `blocks` blocks, `stride` apart in x).
+void InterleaveQ8x8(const BlockQ8* x, int64_t blocks, int64_t stride, BlockQ8x8* out);
 
 struct QuantKernels {
   QuantDotFn dot = nullptr;  // nullptr: the type has no integer kernel; decode to f32.
-  QuantDot4Fn dot4 = nullptr;
+  QuantDot8Fn dot8 = nullptr;
 };
 
 // The kernels for `type` on this CPU: AVX-512 VNNI when present, else AVX2.

@@ -73,22 +73,24 @@ TEST_P(QuantDotTest, MatchesDecodedMath) {
   }
 }
 
-TEST_P(QuantDotTest, FourTokensAtOnceMatchOneAtATime) {
+TEST_P(QuantDotTest, EightTokensAtOnceMatchOneAtATime) {
   const DType type = GetParam();
   std::mt19937 rng(99 + static_cast<int>(type));
   std::normal_distribution<float> normal(0.0f, 1.0f);
   const int64_t n = 576, blocks = n / 32;
   const std::vector<uint8_t> row = RandomRow(type, n, rng);
-  std::vector<float> x(4 * n);
+  std::vector<float> x(8 * n);
   for (float& v : x) v = normal(rng);
-  std::vector<BlockQ8> xq(4 * blocks);
-  for (int t = 0; t < 4; ++t) QuantizeRowQ8(&x[t * n], n, &xq[t * blocks]);
+  std::vector<BlockQ8> xq(8 * blocks);
+  for (int t = 0; t < 8; ++t) QuantizeRowQ8(&x[t * n], n, &xq[t * blocks]);
+  std::vector<BlockQ8x8> interleaved(blocks);
+  InterleaveQ8x8(xq.data(), blocks, blocks, interleaved.data());
   for (const QuantKernels& kernels : {QuantDotForAvx2(type), QuantDotFor(type)}) {
-    float four[4];
-    kernels.dot4(row.data(), xq.data(), blocks, blocks, four);
-    for (int t = 0; t < 4; ++t) {
+    float eight[8];
+    kernels.dot8(row.data(), interleaved.data(), blocks, eight);
+    for (int t = 0; t < 8; ++t) {
       const float one = kernels.dot(row.data(), &xq[t * blocks], blocks);
-      EXPECT_NEAR(four[t], one, 1e-4 * (1 + std::fabs(one))) << Info(type).name << " t=" << t;
+      EXPECT_NEAR(eight[t], one, 1e-4 * (1 + std::fabs(one))) << Info(type).name << " t=" << t;
     }
   }
 }

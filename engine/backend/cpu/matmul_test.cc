@@ -1,0 +1,94 @@
+// MatMul against the definition y[t, r] = Σ_i w[r, i]·x[t, i] for every code path:
+// integer kernels (one token, eight-token groups, remainders) and decoded f32 rows,
+// across thread counts. Quantized types see 8-bit activations, so the reference uses
+// the activations as quant_dot.h rounds them.
+#include "engine/backend/cpu/matmul.h"
+
+#include <immintrin.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "engine/backend/cpu/dequantize.h"
+#include "engine/backend/cpu/quant_dot.h"
+#include "gtest/gtest.h"
+
+namespace llm::cpu {
+namespace {
+
+std::vector<uint8_t> RandomWeights(DType type, int64_t rows, int64_t cols, std::mt19937& rng) {
+  std::vector<uint8_t> data(rows * RowBytes(type, cols));
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  if (type == DType::kF32) {
+    for (size_t i = 0; i < data.size(); i += 4) {
+      const float v = normal(rng);
+      std::memcpy(&data[i], &v, 4);
+    }
+    return data;
+  }
+  for (uint8_t& byte : data) byte = static_cast<uint8_t>(rng());
+  // Sane f16 scales at the start of every block (and the min of Q4_1).
+  const DTypeInfo info = Info(type);
+  for (size_t b = 0; b < data.size(); b += info.block_bytes) {
+    for (int offset : type == DType::kQ4_1 ? std::vector<int>{0, 2} : std::vector<int>{0}) {
+      const uint16_t bits = _cvtss_sh(0.02f * normal(rng), 0);
+      data[b + offset] = bits & 0xff;
+      data[b + offset + 1] = bits >> 8;
+    }
+  }
+  return data;
+}
+
+struct Case {
+  DType type;
+  int64_t tokens;
+  int threads;
+};
+
+class MatMulTest : public testing::TestWithParam<Case> {};
+
+TEST_P(MatMulTest, MatchesTheDefinition) {
+  const Case c = GetParam();
+  const int64_t rows = 67, cols = 512;  // Whole blocks of every type (K-quants: 256).
+  std::mt19937 rng(static_cast<int>(c.type) * 100 + static_cast<int>(c.tokens));
+  const std::vector<uint8_t> weights = RandomWeights(c.type, rows, cols, rng);
+  const WeightView w{c.type, rows, cols, weights.data()};
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> x(c.tokens * cols);
+  for (float& v : x) v = normal(rng);
+
+  // The activations the kernel sees.
+  std::vector<float> seen = x;
+  if (QuantDotFor(c.type).dot != nullptr) {
+    std::vector<BlockQ8> q(cols / 32);
+    for (int64_t t = 0; t < c.tokens; ++t) {
+      QuantizeRowQ8(&x[t * cols], cols, q.data());
+      for (int64_t i = 0; i < cols; ++i) seen[t * cols + i] = q[i / 32].d * q[i / 32].q[i % 32];
+    }
+  }
+  std::vector<float> y(c.tokens * rows, NAN);
+  ThreadPool pool(c.threads);
+  MatMul(w, x.data(), c.tokens, y.data(), pool);
+
+  std::vector<float> row(cols);
+  for (int64_t r = 0; r < rows; ++r) {
+    DequantizeRow(c.type, w.row(r), cols, row.data());
+    for (int64_t t = 0; t < c.tokens; ++t) {
+      double expected = 0;
+      for (int64_t i = 0; i < cols; ++i) expected += double{row[i]} * seen[t * cols + i];
+      ASSERT_NEAR(y[t * rows + r], expected, 1e-4 * (1 + std::fabs(expected)))
+          << Info(c.type).name << " row " << r << " token " << t;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, MatMulTest,
+                         testing::Values(Case{DType::kQ4_1, 1, 1}, Case{DType::kQ4_1, 1, 2},
+                                         Case{DType::kQ4_1, 8, 2}, Case{DType::kQ4_1, 19, 3},
+                                         Case{DType::kQ4_0, 13, 2}, Case{DType::kQ8_0, 17, 2},
+                                         Case{DType::kQ6_K, 1, 1}, Case{DType::kF32, 9, 2}));
+
+}  // namespace
+}  // namespace llm::cpu
