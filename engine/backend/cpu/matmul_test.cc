@@ -29,10 +29,14 @@ std::vector<uint8_t> RandomWeights(DType type, int64_t rows, int64_t cols, std::
     return data;
   }
   for (uint8_t& byte : data) byte = static_cast<uint8_t>(rng());
-  // Sane f16 scales at the start of every block (and the min of Q4_1).
+  // Sane values in every block's f16 fields (ggml-common.h offsets).
   const DTypeInfo info = Info(type);
+  const std::vector<int> f16_fields = type == DType::kQ6_K ? std::vector<int>{208}
+                                      : type == DType::kQ4_1 || type == DType::kQ4_K
+                                          ? std::vector<int>{0, 2}
+                                          : std::vector<int>{0};
   for (size_t b = 0; b < data.size(); b += info.block_bytes) {
-    for (int offset : type == DType::kQ4_1 ? std::vector<int>{0, 2} : std::vector<int>{0}) {
+    for (int offset : f16_fields) {
       const uint16_t bits = _cvtss_sh(0.02f * normal(rng), 0);
       data[b + offset] = bits & 0xff;
       data[b + offset + 1] = bits >> 8;
