@@ -3,9 +3,14 @@
 #include <algorithm>
 #include <limits>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 #include "common/status_macros.h"
 #include "engine/tokenizer/byte_level.h"
+#include "engine/tokenizer/sentencepiece_bpe.h"
 #include "engine/tokenizer/unicode.h"
 
 namespace llm {
@@ -14,66 +19,100 @@ namespace {
 // GGUF tokenizer.ggml.token_type values.
 constexpr int64_t kTokenControl = 3;
 constexpr int64_t kTokenUserDefined = 4;
+constexpr int64_t kTokenByte = 6;
+
+constexpr absl::string_view kSpaceMark = "\xE2\x96\x81";  // ▁ U+2581
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromGguf(const GgufFile& gguf) {
   ASSIGN_OR_RETURN(absl::string_view model, gguf.GetString("tokenizer.ggml.model"));
-  if (model != "gpt2") {
-    return absl::UnimplementedError(absl::StrCat(gguf.path(), ": tokenizer model '", model,
-                                                 "' is not supported yet (supported: gpt2)"));
-  }
   std::unique_ptr<Tokenizer> t(new Tokenizer());
-  ASSIGN_OR_RETURN(absl::string_view pre, gguf.Has("tokenizer.ggml.pre")
-                                              ? gguf.GetString("tokenizer.ggml.pre")
-                                              : absl::StatusOr<absl::string_view>("default"));
-  auto pre_tokenizer = PreTokenizerFromGguf(pre);
-  if (!pre_tokenizer.ok()) {
-    return absl::UnimplementedError(
-        absl::StrCat(gguf.path(), ": ", pre_tokenizer.status().message()));
+  if (model == "gpt2") {
+    t->kind_ = Kind::kByteLevelBpe;
+  } else if (model == "llama") {
+    t->kind_ = Kind::kSentencePiece;
+  } else {
+    return absl::UnimplementedError(absl::StrCat(gguf.path(), ": tokenizer model '", model,
+                                                 "' is not supported (supported: gpt2, llama)"));
   }
-  t->pre_tokenizer_ = *pre_tokenizer;
 
   ASSIGN_OR_RETURN(const std::vector<absl::string_view>* tokens,
                    gguf.GetStringArray("tokenizer.ggml.tokens"));
-  std::vector<int64_t> types(tokens->size(), 1);
+  const size_t vocab = tokens->size();
+  std::vector<int64_t> types(vocab, 1);
   if (gguf.Has("tokenizer.ggml.token_type")) {
     ASSIGN_OR_RETURN(types, gguf.GetIntArray("tokenizer.ggml.token_type"));
-    if (types.size() != tokens->size()) {
+    if (types.size() != vocab) {
       return absl::InvalidArgumentError(
           absl::StrCat(gguf.path(), ": tokenizer.ggml.token_type has ", types.size(),
-                       " entries for ", tokens->size(), " tokens"));
+                       " entries for ", vocab, " tokens"));
     }
   }
-  for (size_t id = 0; id < tokens->size(); ++id) {
+  t->byte_tokens_.assign(256, -1);
+  t->token_byte_.assign(vocab, -1);
+  for (size_t id = 0; id < vocab; ++id) {
     const std::string text((*tokens)[id]);
-    const bool special = types[id] == kTokenControl || types[id] == kTokenUserDefined;
     t->tokens_.push_back(text);
     t->special_.push_back(types[id] == kTokenControl);
     t->token_ids_.emplace(text, static_cast<int32_t>(id));
-    if (special && !text.empty()) t->special_texts_.emplace_back(text, static_cast<int32_t>(id));
+    if ((types[id] == kTokenControl || types[id] == kTokenUserDefined) && !text.empty()) {
+      t->special_texts_.emplace_back(text, static_cast<int32_t>(id));
+    }
+    unsigned byte = 0;
+    if (types[id] == kTokenByte && text.size() == 6 && absl::StartsWith(text, "<0x") &&
+        absl::SimpleHexAtoi(text.substr(3, 2), &byte) && byte < 256) {
+      t->byte_tokens_[byte] = static_cast<int32_t>(id);
+      t->token_byte_[id] = static_cast<int16_t>(byte);
+    }
   }
   std::sort(t->special_texts_.begin(), t->special_texts_.end(),
             [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
 
-  ASSIGN_OR_RETURN(const std::vector<absl::string_view>* merges,
-                   gguf.GetStringArray("tokenizer.ggml.merges"));
-  for (size_t rank = 0; rank < merges->size(); ++rank) {
-    t->merge_ranks_.emplace(std::string((*merges)[rank]), static_cast<int32_t>(rank));
+  if (t->kind_ == Kind::kByteLevelBpe) {
+    RETURN_IF_ERROR(t->LoadByteLevel(gguf));
+  } else {
+    ASSIGN_OR_RETURN(t->scores_, gguf.GetFloatArray("tokenizer.ggml.scores"));
+    if (t->scores_.size() != vocab) {
+      return absl::InvalidArgumentError(absl::StrCat(gguf.path(), ": tokenizer.ggml.scores has ",
+                                                     t->scores_.size(), " entries for ", vocab,
+                                                     " tokens"));
+    }
+    ASSIGN_OR_RETURN(t->add_space_prefix_, gguf.GetBoolOr("tokenizer.ggml.add_space_prefix", true));
   }
-  const int64_t vocab = static_cast<int64_t>(t->tokens_.size());
+
   ASSIGN_OR_RETURN(const uint64_t bos, gguf.GetUIntOr("tokenizer.ggml.bos_token_id", vocab));
   ASSIGN_OR_RETURN(const uint64_t unk, gguf.GetUIntOr("tokenizer.ggml.unknown_token_id", vocab));
-  t->bos_id_ = bos < static_cast<uint64_t>(vocab) ? static_cast<int32_t>(bos) : -1;
-  t->unk_id_ = unk < static_cast<uint64_t>(vocab) ? static_cast<int32_t>(unk) : -1;
-  ASSIGN_OR_RETURN(t->add_bos_, gguf.GetBoolOr("tokenizer.ggml.add_bos_token", false));
+  t->bos_id_ = bos < vocab ? static_cast<int32_t>(bos) : -1;
+  t->unk_id_ = unk < vocab ? static_cast<int32_t>(unk) : -1;
+  // SentencePiece vocabularies add BOS unless told otherwise; byte-level ones do not.
+  ASSIGN_OR_RETURN(t->add_bos_, gguf.GetBoolOr("tokenizer.ggml.add_bos_token",
+                                               t->kind_ == Kind::kSentencePiece));
   t->add_bos_ = t->add_bos_ && t->bos_id_ >= 0;
   return t;
 }
 
+absl::Status Tokenizer::LoadByteLevel(const GgufFile& gguf) {
+  ASSIGN_OR_RETURN(absl::string_view pre, gguf.Has("tokenizer.ggml.pre")
+                                              ? gguf.GetString("tokenizer.ggml.pre")
+                                              : absl::StatusOr<absl::string_view>("default"));
+  absl::StatusOr<PreTokenizer> pre_tokenizer = PreTokenizerFromGguf(pre);
+  if (!pre_tokenizer.ok()) {
+    return absl::UnimplementedError(
+        absl::StrCat(gguf.path(), ": ", pre_tokenizer.status().message()));
+  }
+  pre_tokenizer_ = *pre_tokenizer;
+  ASSIGN_OR_RETURN(const std::vector<absl::string_view>* merges,
+                   gguf.GetStringArray("tokenizer.ggml.merges"));
+  for (size_t rank = 0; rank < merges->size(); ++rank) {
+    merge_ranks_.emplace(std::string((*merges)[rank]), static_cast<int32_t>(rank));
+  }
+  return absl::OkStatus();
+}
+
 // Byte-level BPE over one pre-tokenized piece: start from its characters (in the
 // byte-level alphabet) and merge the adjacent pair of lowest rank until none applies.
-void Tokenizer::EncodePiece(absl::string_view piece, std::vector<int32_t>& out) const {
+void Tokenizer::EncodeByteLevelPiece(absl::string_view piece, std::vector<int32_t>& out) const {
   const std::string mapped = BytesToByteLevel(piece);
   std::vector<std::string> symbols;
   for (const Utf8Char& c : DecodeUtf8(mapped)) symbols.push_back(mapped.substr(c.offset, c.length));
@@ -102,8 +141,41 @@ void Tokenizer::EncodePiece(absl::string_view piece, std::vector<int32_t>& out) 
   }
 }
 
-void Tokenizer::EncodeOrdinary(absl::string_view text, std::vector<int32_t>& out) const {
-  for (absl::string_view piece : PreTokenize(pre_tokenizer_, text)) EncodePiece(piece, out);
+// SentencePiece: a space before the text (at the start, and after a special token,
+// as llama.cpp does), spaces as ▁, merges by score, then byte fallback.
+void Tokenizer::EncodeSentencePiece(absl::string_view text, bool after_special,
+                                    std::vector<int32_t>& out) const {
+  const std::string escaped = absl::StrReplaceAll(
+      absl::StrCat(add_space_prefix_ && after_special ? " " : "", text), {{" ", kSpaceMark}});
+  const PieceScore score = [this](absl::string_view piece) -> std::optional<float> {
+    auto it = token_ids_.find(piece);
+    if (it == token_ids_.end()) return std::nullopt;
+    return scores_[it->second];
+  };
+  for (absl::string_view piece : SentencePieceSegments(escaped, score)) {
+    if (auto it = token_ids_.find(piece); it != token_ids_.end()) {
+      out.push_back(it->second);
+      continue;
+    }
+    for (char c : piece) {
+      const int32_t id = byte_tokens_[static_cast<uint8_t>(c)];
+      if (id >= 0) {
+        out.push_back(id);
+      } else if (unk_id_ >= 0) {
+        out.push_back(unk_id_);
+      }
+    }
+  }
+}
+
+void Tokenizer::EncodeFragment(absl::string_view text, bool after_special,
+                               std::vector<int32_t>& out) const {
+  if (kind_ == Kind::kSentencePiece) {
+    if (!text.empty()) EncodeSentencePiece(text, after_special, out);
+    return;
+  }
+  for (absl::string_view piece : PreTokenize(pre_tokenizer_, text))
+    EncodeByteLevelPiece(piece, out);
 }
 
 std::vector<int32_t> Tokenizer::Encode(absl::string_view text, bool add_special,
@@ -111,11 +183,12 @@ std::vector<int32_t> Tokenizer::Encode(absl::string_view text, bool add_special,
   std::vector<int32_t> ids;
   if (add_special && add_bos_) ids.push_back(bos_id_);
   if (!parse_special) {
-    EncodeOrdinary(text, ids);
+    EncodeFragment(text, /*after_special=*/true, ids);
     return ids;
   }
   // Special tokens split the text; the text between them is encoded normally.
   size_t start = 0, i = 0;
+  bool after_special = true;
   while (i < text.size()) {
     const std::pair<std::string, int32_t>* match = nullptr;
     for (const auto& special : special_texts_) {
@@ -128,27 +201,44 @@ std::vector<int32_t> Tokenizer::Encode(absl::string_view text, bool add_special,
       ++i;
       continue;
     }
-    EncodeOrdinary(text.substr(start, i - start), ids);
+    if (i > start) EncodeFragment(text.substr(start, i - start), after_special, ids);
     ids.push_back(match->second);
+    after_special = true;
     i += match->first.size();
     start = i;
   }
-  EncodeOrdinary(text.substr(start), ids);
+  if (start < text.size()) EncodeFragment(text.substr(start), after_special, ids);
   return ids;
 }
 
 std::string Tokenizer::TokenBytes(int32_t id) const {
   if (id < 0 || id >= vocab_size()) return "";
   if (special_[id]) return tokens_[id];
+  if (kind_ == Kind::kSentencePiece) {
+    if (token_byte_[id] >= 0) return std::string(1, static_cast<char>(token_byte_[id]));
+    return absl::StrReplaceAll(tokens_[id], {{kSpaceMark, " "}});
+  }
   std::optional<std::string> bytes = ByteLevelToBytes(tokens_[id]);
   return bytes.has_value() ? *bytes : tokens_[id];
 }
 
 std::string Tokenizer::Decode(const std::vector<int32_t>& ids, bool skip_special) const {
   std::string text;
+  bool first = true;
   for (int32_t id : ids) {
-    if (skip_special && id >= 0 && id < vocab_size() && special_[id]) continue;
-    text += TokenBytes(id);
+    if (id < 0 || id >= vocab_size()) continue;
+    if (special_[id]) {
+      if (!skip_special) text += tokens_[id];
+      first = true;  // The encoder puts a space after a special token too.
+      continue;
+    }
+    std::string bytes = TokenBytes(id);
+    if (first && kind_ == Kind::kSentencePiece && add_space_prefix_ && !bytes.empty() &&
+        bytes[0] == ' ') {
+      bytes.erase(0, 1);
+    }
+    first = false;
+    text += bytes;
   }
   return text;
 }

@@ -11,10 +11,10 @@ import pytest
 from llama_cpp import Llama
 
 from conftest import BIN_DIR, default_model_path
+from greedy import assert_same_or_near_tie, llama_cpp_greedy, ours_greedy
 from reference.numpy_llama import NumpyLlama
 
 DATA = pathlib.Path(__file__).parent / "data"
-GENERATE = BIN_DIR / "engine" / "generate"
 MODEL_LOGITS = BIN_DIR / "tests" / "tools" / "model_logits"
 TOKENIZE = BIN_DIR / "tests" / "tools" / "tokenize_gguf"
 
@@ -31,12 +31,6 @@ PROMPTS = [
     "The quick brown fox",
 ]
 GREEDY_TOKENS = 32
-# Both engines multiply quantized weights with activations rounded to 8 bits (and
-# llama.cpp keeps its KV cache in f16), which moves logits by a few tenths. Where the
-# greedy choices differ, the divergence is accepted only at a near-tie: the two tokens
-# within NEAR_TIE logits of each other both in llama.cpp's logits and in the exact
-# float64 reference's. The comparison ends at the first divergence.
-NEAR_TIE = 0.5
 
 
 @pytest.fixture(scope="module")
@@ -100,35 +94,10 @@ def test_logits_match_float64_reference(reference, llama_cpp):
     assert (np.argmax(incremental, axis=1) == np.argmax(expected, axis=1)).mean() >= 0.9
 
 
-def ours_greedy(prompt):
-    done = subprocess.run([GENERATE, f"--model={default_model_path()}", f"--prompt={prompt}",
-                           f"--max_tokens={GREEDY_TOKENS}", "--token_ids", "--ignore_eos",
-                           "--threads=2"], check=True, capture_output=True, text=True,
-                          timeout=120)
-    return [int(line) for line in done.stdout.split()]
-
-
 @pytest.mark.parametrize("prompt", PROMPTS)
 def test_greedy_matches_llama_cpp(prompt, llama_cpp, reference):
     prompt_ids = llama_cpp.tokenize(prompt.encode(), add_bos=False, special=True)
-    ours = ours_greedy(prompt)
+    ours = ours_greedy(default_model_path(), prompt, GREEDY_TOKENS)
     assert len(ours) == GREEDY_TOKENS
-
-    llama_cpp.reset()
-    theirs = []
-    for token in llama_cpp.generate(prompt_ids, temp=0.0, top_k=1, reset=True):
-        theirs.append(token)
-        if len(theirs) == GREEDY_TOKENS:
-            break
-    if ours == theirs:
-        return
-    step = next(i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b)
-    context = prompt_ids + ours[:step]
-    llama_cpp.reset()
-    llama_cpp.eval(context)
-    their_logits = np.array(llama_cpp.scores[len(context) - 1])
-    gap = their_logits[theirs[step]] - their_logits[ours[step]]
-    exact = reference.logits(context)[-1]
-    exact_gap = abs(exact[theirs[step]] - exact[ours[step]])
-    assert gap < NEAR_TIE, f"step {step}: llama.cpp prefers {theirs[step]} by {gap:.3f}"
-    assert exact_gap < NEAR_TIE, f"step {step}: the float64 reference separates them by {exact_gap:.3f}"
+    theirs = llama_cpp_greedy(llama_cpp, prompt_ids, GREEDY_TOKENS)
+    assert_same_or_near_tie(ours, theirs, prompt_ids, llama_cpp, reference)
