@@ -1,5 +1,6 @@
 #include "engine/backend/cpu/matmul.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "engine/backend/cpu/dequantize.h"

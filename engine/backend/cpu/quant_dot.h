@@ -35,13 +35,15 @@ void QuantizeRowQ8(const float* x, int64_t n, BlockQ8* out);
 // Σ over `blocks` weight blocks of one row stored as a type with an integer kernel.
 using QuantDotFn = float (*)(const uint8_t* row, const BlockQ8* x, int64_t blocks);
 
-// The same for eight tokens at once; writes the eight sums to out[0..7].
+// Eight tokens against one row; writes the eight sums to out[0..7].
 using QuantDot8Fn = void (*)(const uint8_t* row, const BlockQ8x8* x, int64_t blocks, float* out);
 
 // Interleaves eight tokens' quantized rows (each `blocks` blocks, `stride` apart in x).
 void InterleaveQ8x8(const BlockQ8* x, int64_t blocks, int64_t stride, BlockQ8x8* out);
 
 struct QuantKernels {
+  // Both give bit-identical sums for a (row, token) pair, so results never depend on
+  // how tokens are grouped into batches (batching never changes a greedy result).
   QuantDotFn dot = nullptr;  // nullptr: the type has no integer kernel; decode to f32.
   QuantDot8Fn dot8 = nullptr;
 };

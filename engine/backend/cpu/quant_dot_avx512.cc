@@ -2,6 +2,7 @@
 // vpdpbusd replaces AVX2's two-instruction u8 × s8 multiply-add. Chosen at run time.
 #include <immintrin.h>
 
+#include <cmath>
 #include <cstring>
 
 #include "engine/backend/cpu/quant_dot.h"
