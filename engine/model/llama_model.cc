@@ -174,22 +174,36 @@ absl::StatusOr<std::unique_ptr<LlamaModel>> LlamaModel::FromGguf(std::unique_ptr
   return model;
 }
 
-void LlamaModel::Forward(const std::vector<int32_t>& tokens, int64_t start, SequenceKvCache& cache,
-                         float* logits, cpu::ThreadPool& pool) const {
+void LlamaModel::Forward(const std::vector<SequenceStep>& steps, float* logits,
+                         cpu::ThreadPool& pool) const {
   const ModelConfig& c = config_;
-  const int64_t n = static_cast<int64_t>(tokens.size());
   const int64_t hidden = c.hidden_size, head_dim = c.head_dim;
   const int64_t q_dim = c.num_heads * head_dim, kv_dim = c.num_kv_heads * head_dim;
-  const cpu::AttentionShape attention_shape{c.num_heads, c.num_kv_heads, head_dim,
-                                            cache.capacity()};
+
+  // All steps' tokens side by side: token j belongs to step owner[j], at position[j].
+  std::vector<int64_t> first(steps.size() + 1, 0);
+  for (size_t i = 0; i < steps.size(); ++i) {
+    first[i + 1] = first[i] + static_cast<int64_t>(steps[i].tokens.size());
+  }
+  const int64_t n = first.back();
+  std::vector<int64_t> owner(n), position(n);
+  for (size_t i = 0; i < steps.size(); ++i) {
+    for (int64_t j = first[i]; j < first[i + 1]; ++j) {
+      owner[j] = static_cast<int64_t>(i);
+      position[j] = steps[i].start + (j - first[i]);
+    }
+  }
 
   // Activations, row-major [token, features].
   std::vector<float> x(n * hidden), h(n * hidden), q(n * q_dim), k(n * kv_dim), v(n * kv_dim);
   std::vector<float> attn(n * q_dim), proj(n * hidden);
   std::vector<float> gate(n * c.intermediate_size), up(n * c.intermediate_size);
 
-  for (int64_t t = 0; t < n; ++t) {
-    cpu::DequantizeRow(embeddings_.type, embeddings_.row(tokens[t]), hidden, &x[t * hidden]);
+  for (size_t i = 0; i < steps.size(); ++i) {
+    for (int64_t j = first[i]; j < first[i + 1]; ++j) {
+      const int32_t token = steps[i].tokens[j - first[i]];
+      cpu::DequantizeRow(embeddings_.type, embeddings_.row(token), hidden, &x[j * hidden]);
+    }
   }
   for (int64_t l = 0; l < c.num_layers; ++l) {
     const Layer& layer = layers_[l];
@@ -201,16 +215,21 @@ void LlamaModel::Forward(const std::vector<int32_t>& tokens, int64_t start, Sequ
     cpu::MatMul(layer.v, h.data(), n, v.data(), pool);
     for (int64_t t = 0; t < n; ++t) {
       for (int64_t hd = 0; hd < c.num_heads; ++hd) {
-        ApplyRope(&q[t * q_dim + hd * head_dim], head_dim, c.rope_style, start + t, rope_inv_freq_);
-      }
-      for (int64_t hd = 0; hd < c.num_kv_heads; ++hd) {
-        ApplyRope(&k[t * kv_dim + hd * head_dim], head_dim, c.rope_style, start + t,
+        ApplyRope(&q[t * q_dim + hd * head_dim], head_dim, c.rope_style, position[t],
                   rope_inv_freq_);
       }
-      cache.Store(l, start + t, &k[t * kv_dim], &v[t * kv_dim]);
+      for (int64_t hd = 0; hd < c.num_kv_heads; ++hd) {
+        ApplyRope(&k[t * kv_dim + hd * head_dim], head_dim, c.rope_style, position[t],
+                  rope_inv_freq_);
+      }
+      steps[owner[t]].cache->Store(l, position[t], &k[t * kv_dim], &v[t * kv_dim]);
     }
-    cpu::CausalAttention(attention_shape, q.data(), n, start, cache.keys(l), cache.values(l),
-                         attn.data(), pool);
+    for (size_t i = 0; i < steps.size(); ++i) {
+      const SequenceKvCache& cache = *steps[i].cache;
+      const cpu::AttentionShape shape{c.num_heads, c.num_kv_heads, head_dim, cache.capacity()};
+      cpu::CausalAttention(shape, &q[first[i] * q_dim], first[i + 1] - first[i], steps[i].start,
+                           cache.keys(l), cache.values(l), &attn[first[i] * q_dim], pool);
+    }
     cpu::MatMul(layer.o, attn.data(), n, proj.data(), pool);
     for (int64_t i = 0; i < n * hidden; ++i) x[i] += proj[i];
 
@@ -223,8 +242,12 @@ void LlamaModel::Forward(const std::vector<int32_t>& tokens, int64_t start, Sequ
     cpu::MatMul(layer.down, gate.data(), n, proj.data(), pool);
     for (int64_t i = 0; i < n * hidden; ++i) x[i] += proj[i];
   }
-  cpu::RmsNorm(&x[(n - 1) * hidden], output_norm_.data(), c.rms_norm_eps, hidden, h.data());
-  cpu::MatMul(lm_head_, h.data(), 1, logits, pool);
+  // Logits only where they are used: each step's last token.
+  for (size_t i = 0; i < steps.size(); ++i) {
+    cpu::RmsNorm(&x[(first[i + 1] - 1) * hidden], output_norm_.data(), c.rms_norm_eps, hidden,
+                 &h[i * hidden]);
+  }
+  cpu::MatMul(lm_head_, h.data(), static_cast<int64_t>(steps.size()), logits, pool);
 }
 
 }  // namespace llm

@@ -41,6 +41,14 @@ class SequenceKvCache {
   std::vector<std::vector<cpu::Half>> k_, v_;
 };
 
+// One sequence's share of a forward step: its new tokens, the position of the first,
+// and the cache holding its earlier tokens (which receives the new ones).
+struct SequenceStep {
+  std::vector<int32_t> tokens;
+  int64_t start = 0;
+  SequenceKvCache* cache = nullptr;
+};
+
 class LlamaModel {
  public:
   // Builds the model from a GGUF file of architecture "llama". The error names the
@@ -50,11 +58,19 @@ class LlamaModel {
   const ModelConfig& config() const { return config_; }
   const GgufFile& gguf() const { return *gguf_; }
 
-  // Runs `tokens` (at positions start .. start + tokens.size() - 1) through the model,
-  // appending their keys and values to `cache`, and writes the logits of the last token
-  // to `logits` (vocab_size floats).
+  // Runs the new tokens of every sequence in `steps` through the model in one pass: the
+  // projections see all tokens at once, attention runs per sequence over its own cache.
+  // Writes the logits of step i's last token to logits + i * vocab_size. Each
+  // sequence's results are bit-identical to running it alone, whatever shares the step.
+  // Token ids must be in [0, vocab_size) and each cache must have room for its tokens
+  // (the request layer checks both).
+  void Forward(const std::vector<SequenceStep>& steps, float* logits, cpu::ThreadPool& pool) const;
+
+  // One sequence: `tokens` at positions start .. start + tokens.size() - 1.
   void Forward(const std::vector<int32_t>& tokens, int64_t start, SequenceKvCache& cache,
-               float* logits, cpu::ThreadPool& pool) const;
+               float* logits, cpu::ThreadPool& pool) const {
+    Forward({SequenceStep{tokens, start, &cache}}, logits, pool);
+  }
 
  private:
   struct Layer {

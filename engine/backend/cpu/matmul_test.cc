@@ -4,46 +4,17 @@
 // the activations as quant_dot.h rounds them.
 #include "engine/backend/cpu/matmul.h"
 
-#include <immintrin.h>
-
 #include <cmath>
-#include <cstring>
 #include <random>
 #include <vector>
 
 #include "engine/backend/cpu/dequantize.h"
 #include "engine/backend/cpu/quant_dot.h"
+#include "engine/tensor/random_weights.h"
 #include "gtest/gtest.h"
 
 namespace llm::cpu {
 namespace {
-
-std::vector<uint8_t> RandomWeights(DType type, int64_t rows, int64_t cols, std::mt19937& rng) {
-  std::vector<uint8_t> data(rows * RowBytes(type, cols));
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  if (type == DType::kF32) {
-    for (size_t i = 0; i < data.size(); i += 4) {
-      const float v = normal(rng);
-      std::memcpy(&data[i], &v, 4);
-    }
-    return data;
-  }
-  for (uint8_t& byte : data) byte = static_cast<uint8_t>(rng());
-  // Sane values in every block's f16 fields (ggml-common.h offsets).
-  const DTypeInfo info = Info(type);
-  const std::vector<int> f16_fields = type == DType::kQ6_K ? std::vector<int>{208}
-                                      : type == DType::kQ4_1 || type == DType::kQ4_K
-                                          ? std::vector<int>{0, 2}
-                                          : std::vector<int>{0};
-  for (size_t b = 0; b < data.size(); b += info.block_bytes) {
-    for (int offset : f16_fields) {
-      const uint16_t bits = _cvtss_sh(0.02f * normal(rng), 0);
-      data[b + offset] = bits & 0xff;
-      data[b + offset + 1] = bits >> 8;
-    }
-  }
-  return data;
-}
 
 struct Case {
   DType type;
@@ -57,8 +28,8 @@ TEST_P(MatMulTest, MatchesTheDefinition) {
   const Case c = GetParam();
   const int64_t rows = 67, cols = 512;  // Whole blocks of every type (K-quants: 256).
   std::mt19937 rng(static_cast<int>(c.type) * 100 + static_cast<int>(c.tokens));
-  const std::vector<uint8_t> weights = RandomWeights(c.type, rows, cols, rng);
-  const WeightView w{c.type, rows, cols, weights.data()};
+  const std::string weights = RandomWeights(c.type, rows, cols, 0.3f, rng);
+  const WeightView w{c.type, rows, cols, reinterpret_cast<const uint8_t*>(weights.data())};
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::vector<float> x(c.tokens * cols);
   for (float& v : x) v = normal(rng);

@@ -3,39 +3,20 @@
 // activations. Both ISA levels are checked where the CPU has them.
 #include "engine/backend/cpu/quant_dot.h"
 
-#include <immintrin.h>
-
 #include <cmath>
 #include <random>
 #include <vector>
 
 #include "engine/backend/cpu/dequantize.h"
+#include "engine/tensor/random_weights.h"
 #include "gtest/gtest.h"
 
 namespace llm::cpu {
 namespace {
 
-uint16_t HalfBits(float value) {
-  // Round-trips through the F16C conversion the kernels use.
-  return _cvtss_sh(value, 0);
-}
-
-// Random blocks with finite, moderate f16 scale fields (offsets from ggml-common.h).
 std::vector<uint8_t> RandomRow(DType type, int64_t n, std::mt19937& rng) {
-  const DTypeInfo info = Info(type);
-  std::vector<uint8_t> row(RowBytes(type, n));
-  for (uint8_t& byte : row) byte = static_cast<uint8_t>(rng());
-  std::uniform_real_distribution<float> scale(-0.05f, 0.05f);
-  const std::vector<int> f16_fields =
-      type == DType::kQ4_1 ? std::vector<int>{0, 2} : std::vector<int>{0};
-  for (size_t b = 0; b < row.size(); b += info.block_bytes) {
-    for (int offset : f16_fields) {
-      const uint16_t bits = HalfBits(scale(rng));
-      row[b + offset] = bits & 0xff;
-      row[b + offset + 1] = bits >> 8;
-    }
-  }
-  return row;
+  const std::string bytes = RandomWeights(type, 1, n, 0.4f, rng);
+  return std::vector<uint8_t>(bytes.begin(), bytes.end());
 }
 
 double Reference(DType type, const std::vector<uint8_t>& row, const std::vector<BlockQ8>& xq,

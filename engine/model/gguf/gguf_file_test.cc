@@ -5,6 +5,7 @@
 #include <fstream>
 #include <random>
 
+#include "engine/model/gguf/gguf_builder.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -13,105 +14,16 @@ namespace {
 
 using testing::HasSubstr;
 
-// Writes GGUF v3 bytes as gguf.md lays them out.
-class GgufBuilder {
- public:
-  template <typename T>
-  void Pod(T value) {
-    const char* p = reinterpret_cast<const char*>(&value);
-    header_.append(p, sizeof(T));
-  }
-  void Str(const std::string& s) {
-    Pod<uint64_t>(s.size());
-    header_ += s;
-  }
-  void KeyU32(const std::string& key, uint32_t v) {
-    Str(key);
-    Pod<uint32_t>(4);
-    Pod(v);
-    ++kv_;
-  }
-  void KeyF32(const std::string& key, float v) {
-    Str(key);
-    Pod<uint32_t>(6);
-    Pod(v);
-    ++kv_;
-  }
-  void KeyStr(const std::string& key, const std::string& v) {
-    Str(key);
-    Pod<uint32_t>(8);
-    Str(v);
-    ++kv_;
-  }
-  void KeyStrings(const std::string& key, const std::vector<std::string>& v) {
-    Str(key);
-    Pod<uint32_t>(9);
-    Pod<uint32_t>(8);
-    Pod<uint64_t>(v.size());
-    for (const std::string& s : v) Str(s);
-    ++kv_;
-  }
-  void KeyI32s(const std::string& key, const std::vector<int32_t>& v) {
-    Str(key);
-    Pod<uint32_t>(9);
-    Pod<uint32_t>(5);
-    Pod<uint64_t>(v.size());
-    for (int32_t x : v) Pod(x);
-    ++kv_;
-  }
-  // A tensor of f32 values; `shape` in ggml order.
-  void TensorF32(const std::string& name, std::vector<uint64_t> shape,
-                 const std::vector<float>& values) {
-    tensors_.Str(name);
-    tensors_.Pod<uint32_t>(shape.size());
-    for (uint64_t d : shape) tensors_.Pod(d);
-    tensors_.Pod<uint32_t>(0);
-    tensors_.Pod<uint64_t>(data_.size());
-    data_.append(reinterpret_cast<const char*>(values.data()), values.size() * 4);
-    data_.resize((data_.size() + 31) / 32 * 32, '\0');
-    ++tensor_count_;
-  }
-
-  std::string Build() const {
-    std::string out = "GGUF";
-    auto pod = [&out](auto v) { out.append(reinterpret_cast<const char*>(&v), sizeof(v)); };
-    pod(uint32_t{3});
-    pod(uint64_t{static_cast<uint64_t>(tensor_count_)});
-    pod(uint64_t{static_cast<uint64_t>(kv_)});
-    out += header_;
-    out += tensors_.header_;
-    out.resize((out.size() + 31) / 32 * 32, '\0');
-    return out + data_;
-  }
-
- private:
-  std::string header_;
-  std::string data_;
-  int kv_ = 0;
-  int tensor_count_ = 0;
-  struct Raw {
-    std::string header_;
-    template <typename T>
-    void Pod(T value) {
-      header_.append(reinterpret_cast<const char*>(&value), sizeof(T));
-    }
-    void Str(const std::string& s) {
-      Pod<uint64_t>(s.size());
-      header_ += s;
-    }
-  } tensors_;
-};
-
 std::string SampleFile() {
   GgufBuilder b;
-  b.KeyStr("general.architecture", "llama");
-  b.KeyU32("llama.block_count", 2);
-  b.KeyF32("llama.rope.freq_base", 10000.5f);
-  b.KeyStrings("tokenizer.ggml.tokens", {"<s>", "a", "héllo"});
-  b.KeyI32s("tokenizer.ggml.token_type", {3, 1, 1});
-  b.TensorF32("token_embd.weight", {4, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+  b.AddString("general.architecture", "llama");
+  b.AddU32("llama.block_count", 2);
+  b.AddF32("llama.rope.freq_base", 10000.5f);
+  b.AddStrings("tokenizer.ggml.tokens", {"<s>", "a", "héllo"});
+  b.AddI32s("tokenizer.ggml.token_type", {3, 1, 1});
+  b.AddF32Tensor("token_embd.weight", {4, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
   // 8 floats fill the last 32-byte slot: no padding, so every cut loses data.
-  b.TensorF32("output_norm.weight", {8}, {0.5f, 0.25f, 2, 4, 1, 1, 1, 1});
+  b.AddF32Tensor("output_norm.weight", {8}, {0.5f, 0.25f, 2, 4, 1, 1, 1, 1});
   return b.Build();
 }
 
