@@ -17,9 +17,10 @@
 #include "engine/config/engine_config.h"
 #include "engine/model/gguf/gguf_file.h"
 #include "engine/model/llama_model.h"
+#include "engine/sampling/logits_processor.h"
 #include "engine/sampling/sampler.h"
+#include "engine/sampling/text_stream.h"
 #include "engine/tokenizer/tokenizer.h"
-#include "engine/tokenizer/unicode.h"
 
 ABSL_FLAG(std::string, model, "", "a .gguf model file (default: the embedded default model)");
 ABSL_FLAG(std::string, prompt, "", "the prompt text");
@@ -30,6 +31,10 @@ ABSL_FLAG(double, top_p, 1.0, "nucleus sampling threshold");
 ABSL_FLAG(double, min_p, 0.0, "drop tokens below min_p x the top probability");
 ABSL_FLAG(uint64_t, seed, 0, "random seed for sampling");
 ABSL_FLAG(int, threads, 0, "compute threads (0 = one per core)");
+ABSL_FLAG(double, repetition_penalty, 1.0, "transformers-style repetition penalty (1 = off)");
+ABSL_FLAG(double, presence_penalty, 0.0, "OpenAI-style presence penalty");
+ABSL_FLAG(double, frequency_penalty, 0.0, "OpenAI-style frequency penalty");
+ABSL_FLAG(std::vector<std::string>, stop, {}, "stop strings (comma-separated), never printed");
 ABSL_FLAG(bool, ignore_eos, false, "keep generating past end-of-sequence tokens");
 ABSL_FLAG(bool, token_ids, false, "print generated token ids instead of text");
 
@@ -82,6 +87,15 @@ int Run(int argc, char** argv) {
                    .top_p = static_cast<float>(absl::GetFlag(FLAGS_top_p)),
                    .min_p = static_cast<float>(absl::GetFlag(FLAGS_min_p)),
                    .seed = absl::GetFlag(FLAGS_seed)});
+  const PenaltyConfig penalties{static_cast<float>(absl::GetFlag(FLAGS_repetition_penalty)),
+                                static_cast<float>(absl::GetFlag(FLAGS_presence_penalty)),
+                                static_cast<float>(absl::GetFlag(FLAGS_frequency_penalty))};
+  if (penalties.repetition <= 0.0f) {
+    ExitWithError("--repetition_penalty", absl::InvalidArgumentError("must be > 0"));
+  }
+  TokenCounts counts;
+  for (int32_t id : prompt) counts.AddPrompt(id);
+  TextStream text(absl::GetFlag(FLAGS_stop));
   std::vector<float> logits(config.vocab_size);
 
   const absl::Time prefill_start = absl::Now();
@@ -89,11 +103,12 @@ int Run(int argc, char** argv) {
   const double prefill_s = absl::ToDoubleSeconds(absl::Now() - prefill_start);
 
   const absl::Time decode_start = absl::Now();
-  std::string pending;  // Bytes held back until they form whole UTF-8 characters.
   int generated = 0;
   int64_t position = static_cast<int64_t>(prompt.size());
   while (generated < max_tokens) {
+    counts.ApplyPenalties(penalties, logits);
     const int32_t token = sampler.Sample(logits);
+    counts.AddGenerated(token);
     ++generated;
     const bool eos = std::find(config.eos_token_ids.begin(), config.eos_token_ids.end(), token) !=
                      config.eos_token_ids.end();
@@ -101,17 +116,14 @@ int Run(int argc, char** argv) {
     if (absl::GetFlag(FLAGS_token_ids)) {
       std::printf("%d\n", token);
     } else if (!tokenizer->IsSpecial(token)) {
-      pending += tokenizer->TokenBytes(token);
-      const size_t ready = pending.size() - IncompleteUtf8Suffix(pending);
-      std::fwrite(pending.data(), 1, ready, stdout);
-      pending.erase(0, ready);
+      const std::string chunk = text.Append(tokenizer->TokenBytes(token));
+      std::fwrite(chunk.data(), 1, chunk.size(), stdout);
     }
     std::fflush(stdout);
-    if (generated == max_tokens) break;
+    if (generated == max_tokens || text.matched_stop().has_value()) break;
     model->Forward({token}, position++, cache, logits.data(), pool);
   }
-  std::fwrite(pending.data(), 1, pending.size(), stdout);
-  if (!absl::GetFlag(FLAGS_token_ids)) std::printf("\n");
+  if (!absl::GetFlag(FLAGS_token_ids)) std::printf("%s\n", text.Finish().c_str());
   const double decode_s = absl::ToDoubleSeconds(absl::Now() - decode_start);
   std::fprintf(stderr,
                "prompt %zu tokens in %.3fs (%.1f tok/s); generated %d tokens in %.3fs "
