@@ -35,8 +35,12 @@ GREEDY_TOKENS = 32
 
 @pytest.fixture(scope="module")
 def llama_cpp():
-    return Llama(str(default_model_path()), n_ctx=512, n_threads=2, logits_all=True,
-                 verbose=False)
+    # Closed explicitly: llama.cpp objects freed by the garbage collector at interpreter
+    # exit can crash the process.
+    llama = Llama(str(default_model_path()), n_ctx=512, n_threads=2, logits_all=True,
+                  verbose=False)
+    yield llama
+    llama.close()
 
 
 @pytest.fixture(scope="module")

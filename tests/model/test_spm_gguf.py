@@ -24,6 +24,15 @@ CORPORA = [ROOT / "tests" / "fixtures" / "corpus.txt",
            ROOT / "tests" / "model" / "data" / "tokenizer_corpus.txt"]
 
 
+@pytest.fixture
+def request_close():
+    """Closes llama.cpp objects at the end of the test, not at interpreter exit."""
+    opened = []
+    yield opened.append
+    for llama in opened:
+        llama.close()
+
+
 @pytest.fixture(scope="module")
 def spm_model(tmp_path_factory):
     return make_spm(tmp_path_factory.mktemp("spm"))
@@ -41,9 +50,10 @@ def ours_tokenize(model, texts):
     return [json.loads(line) for line in done.stdout.splitlines()]
 
 
-def test_tokenization_matches_sentencepiece_and_llama_cpp(spm_model):
+def test_tokenization_matches_sentencepiece_and_llama_cpp(spm_model, request_close):
     path, sp = spm_model
     llama = Llama(str(path), vocab_only=True, verbose=False)
+    request_close(llama)
     texts = list(lines())
     for text, ours in zip(texts, ours_tokenize(path, texts)):
         assert ours["ids"] == llama.tokenize(text.encode(), add_bos=False, special=True), text
@@ -69,9 +79,10 @@ def test_logits_match_float64_reference(spm_model, tmp_path):
 
 
 @pytest.mark.parametrize("prompt", ["Once upon a time", "def add(a, b):", "Numbers like 3.14"])
-def test_greedy_matches_llama_cpp(spm_model, prompt):
+def test_greedy_matches_llama_cpp(spm_model, prompt, request_close):
     path, sp = spm_model
     llama = Llama(str(path), n_ctx=128, logits_all=True, verbose=False)
+    request_close(llama)
     prompt_ids = llama.tokenize(prompt.encode(), add_bos=True, special=True)
     ours = ours_greedy(path, prompt, 24)
     assert len(ours) == 24

@@ -107,7 +107,7 @@ def main():
             share = f"{100 * mine / floor:.0f}%" if index == 1 else ""
             print(f"{threads:>7} {metric:>14} {mine:>9.1f} {other:>10.1f} {mine / other:>6.2f}x "
                   f"{share:>8}")
-        del llm
+        llm.close()
 
 
 if __name__ == "__main__":
