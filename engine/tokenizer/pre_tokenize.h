@@ -17,6 +17,12 @@ enum class PreTokenizer {
   kGpt2,
   // Every digit on its own (\p{N}, isolated), then GPT-2 (StarCoder, SmolLM).
   kDigitsThenGpt2,
+  // Llama-3 (tiktoken cl100k style):
+  // (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|
+  //  ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+  kLlama3,
+  // Qwen2: as Llama-3, but digits one at a time (\p{N} for \p{N}{1,3}).
+  kQwen2,
 };
 
 // Maps GGUF's tokenizer.ggml.pre to a pre-tokenizer; UNIMPLEMENTED for unknown ids.

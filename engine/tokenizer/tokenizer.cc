@@ -102,6 +102,7 @@ absl::Status Tokenizer::LoadByteLevel(const GgufFile& gguf) {
         absl::StrCat(gguf.path(), ": ", pre_tokenizer.status().message()));
   }
   pre_tokenizer_ = *pre_tokenizer;
+  ignore_merges_ = pre_tokenizer_ == PreTokenizer::kLlama3;
   ASSIGN_OR_RETURN(const std::vector<absl::string_view>* merges,
                    gguf.GetStringArray("tokenizer.ggml.merges"));
   for (size_t rank = 0; rank < merges->size(); ++rank) {
@@ -114,6 +115,12 @@ absl::Status Tokenizer::LoadByteLevel(const GgufFile& gguf) {
 // byte-level alphabet) and merge the adjacent pair of lowest rank until none applies.
 void Tokenizer::EncodeByteLevelPiece(absl::string_view piece, std::vector<int32_t>& out) const {
   const std::string mapped = BytesToByteLevel(piece);
+  if (ignore_merges_) {
+    if (auto it = token_ids_.find(mapped); it != token_ids_.end()) {
+      out.push_back(it->second);
+      return;
+    }
+  }
   std::vector<std::string> symbols;
   for (const Utf8Char& c : DecodeUtf8(mapped)) symbols.push_back(mapped.substr(c.offset, c.length));
   std::string key;

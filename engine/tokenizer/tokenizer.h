@@ -69,6 +69,8 @@ class Tokenizer {
   // Byte-level BPE.
   absl::flat_hash_map<std::string, int32_t> merge_ranks_;  // "left right" → rank.
   PreTokenizer pre_tokenizer_ = PreTokenizer::kGpt2;
+  // A piece that is itself a token skips merging (Llama-3's tokenizer.json ignore_merges).
+  bool ignore_merges_ = false;
   // SentencePiece.
   std::vector<float> scores_;
   std::vector<int32_t> byte_tokens_;  // Byte value → id of its <0xXX> token (-1: none).

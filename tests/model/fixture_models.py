@@ -1,0 +1,40 @@
+"""Helpers shared by the tests of generated GGUF fixtures (tests/fixtures)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import BIN_DIR, ROOT
+
+sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
+
+TOKENIZE = BIN_DIR / "tests" / "tools" / "tokenize_gguf"
+MODEL_LOGITS = BIN_DIR / "tests" / "tools" / "model_logits"
+CORPORA = [ROOT / "tests" / "fixtures" / "corpus.txt",
+           ROOT / "tests" / "model" / "data" / "tokenizer_corpus.txt"]
+
+
+def corpus_lines():
+    """Every line of the corpora, with \\n, \\t, \\r written as escapes turned real."""
+    for corpus in CORPORA:
+        for line in corpus.read_text(encoding="utf-8").splitlines():
+            yield line.replace("\\n", "\n").replace("\\t", "\t").replace("\\r", "\r")
+
+
+def ours_tokenize(model, texts):
+    """The engine's ids and round-trip text for each of `texts`."""
+    done = subprocess.run([TOKENIZE, model], check=True, capture_output=True, text=True,
+                          input="".join(json.dumps(t) + "\n" for t in texts), timeout=60)
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+@pytest.fixture
+def request_close():
+    """Closes llama.cpp objects at the end of the test, not at interpreter exit (where
+    freeing them can crash the process)."""
+    opened = []
+    yield opened.append
+    for llama in opened:
+        llama.close()
