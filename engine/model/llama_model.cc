@@ -3,10 +3,12 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "engine/backend/cpu/attention.h"
 #include "engine/backend/cpu/dequantize.h"
 #include "engine/backend/cpu/vec.h"
+#include "engine/model/architecture.h"
 
 namespace llm {
 namespace {
@@ -48,46 +50,51 @@ absl::StatusOr<std::vector<float>> Vector(const GgufFile& gguf, const std::strin
 
 absl::StatusOr<ModelConfig> ConfigFromGguf(const GgufFile& gguf) {
   ASSIGN_OR_RETURN(absl::string_view arch, gguf.GetString("general.architecture"));
-  if (arch != "llama") {
-    return absl::UnimplementedError(absl::StrCat(gguf.path(), ": architecture '", arch,
-                                                 "' is not supported (supported: llama)"));
+  const ArchitectureTraits* traits = FindGgufArchitecture(arch);
+  if (traits == nullptr) {
+    return absl::UnimplementedError(absl::StrCat(
+        gguf.path(), ": architecture '", arch,
+        "' is not supported (supported: ", absl::StrJoin(GgufArchitectureNames(), ", "), ")"));
   }
+  // Hyperparameters sit under the architecture's own prefix ("llama.", "qwen2.").
+  auto key = [&arch](absl::string_view name) { return absl::StrCat(arch, ".", name); };
   ModelConfig c;
-  c.architecture = "LlamaForCausalLM";
-  ASSIGN_OR_RETURN(c.hidden_size, gguf.GetUInt("llama.embedding_length"));
-  ASSIGN_OR_RETURN(c.intermediate_size, gguf.GetUInt("llama.feed_forward_length"));
-  ASSIGN_OR_RETURN(c.num_layers, gguf.GetUInt("llama.block_count"));
-  ASSIGN_OR_RETURN(c.num_heads, gguf.GetUInt("llama.attention.head_count"));
-  ASSIGN_OR_RETURN(c.num_kv_heads, gguf.GetUIntOr("llama.attention.head_count_kv", c.num_heads));
-  ASSIGN_OR_RETURN(c.context_length, gguf.GetUIntOr("llama.context_length", 2048));
-  ASSIGN_OR_RETURN(const double eps, gguf.GetFloat("llama.attention.layer_norm_rms_epsilon"));
-  ASSIGN_OR_RETURN(const double theta, gguf.GetFloatOr("llama.rope.freq_base", 10000.0));
+  c.architecture = traits->hf_name;
+  c.rope_style = traits->gguf_rope_style;
+  c.qkv_bias = traits->qkv_bias;
+  ASSIGN_OR_RETURN(c.hidden_size, gguf.GetUInt(key("embedding_length")));
+  ASSIGN_OR_RETURN(c.intermediate_size, gguf.GetUInt(key("feed_forward_length")));
+  ASSIGN_OR_RETURN(c.num_layers, gguf.GetUInt(key("block_count")));
+  ASSIGN_OR_RETURN(c.num_heads, gguf.GetUInt(key("attention.head_count")));
+  ASSIGN_OR_RETURN(c.num_kv_heads, gguf.GetUIntOr(key("attention.head_count_kv"), c.num_heads));
+  ASSIGN_OR_RETURN(c.context_length, gguf.GetUIntOr(key("context_length"), 2048));
+  ASSIGN_OR_RETURN(const double eps, gguf.GetFloat(key("attention.layer_norm_rms_epsilon")));
+  ASSIGN_OR_RETURN(const double theta, gguf.GetFloatOr(key("rope.freq_base"), 10000.0));
   c.rms_norm_eps = static_cast<float>(eps);
   c.rope_theta = static_cast<float>(theta);
-  c.rope_style = RopeStyle::kAdjacentPairs;
   if (c.hidden_size == 0 || c.num_heads == 0 || c.num_layers == 0 || c.num_kv_heads == 0 ||
       c.num_heads % c.num_kv_heads != 0 || c.hidden_size % c.num_heads != 0) {
     return absl::InvalidArgumentError(
-        absl::StrCat(gguf.path(), ": inconsistent llama hyperparameters (hidden ", c.hidden_size,
+        absl::StrCat(gguf.path(), ": inconsistent hyperparameters (hidden ", c.hidden_size,
                      ", heads ", c.num_heads, ", kv heads ", c.num_kv_heads, ")"));
   }
   ASSIGN_OR_RETURN(c.head_dim,
-                   gguf.GetUIntOr("llama.attention.key_length", c.hidden_size / c.num_heads));
+                   gguf.GetUIntOr(key("attention.key_length"), c.hidden_size / c.num_heads));
   ASSIGN_OR_RETURN(const uint64_t rope_dims,
-                   gguf.GetUIntOr("llama.rope.dimension_count", c.head_dim));
+                   gguf.GetUIntOr(key("rope.dimension_count"), c.head_dim));
   if (static_cast<int64_t>(rope_dims) != c.head_dim) {
     return absl::UnimplementedError(
         absl::StrCat(gguf.path(), ": partial rotary embeddings are not supported"));
   }
-  if (gguf.Has("llama.rope.scaling.type")) {
-    ASSIGN_OR_RETURN(absl::string_view scaling, gguf.GetString("llama.rope.scaling.type"));
+  if (gguf.Has(key("rope.scaling.type"))) {
+    ASSIGN_OR_RETURN(absl::string_view scaling, gguf.GetString(key("rope.scaling.type")));
     if (scaling != "none") {
       return absl::UnimplementedError(absl::StrCat(gguf.path(), ": rope scaling '", scaling,
                                                    "' in GGUF files is not supported yet"));
     }
   }
   ASSIGN_OR_RETURN(const auto* tokens, gguf.GetStringArray("tokenizer.ggml.tokens"));
-  ASSIGN_OR_RETURN(c.vocab_size, gguf.GetUIntOr("llama.vocab_size", tokens->size()));
+  ASSIGN_OR_RETURN(c.vocab_size, gguf.GetUIntOr(key("vocab_size"), tokens->size()));
   if (gguf.Has("tokenizer.ggml.bos_token_id")) {
     ASSIGN_OR_RETURN(const uint64_t bos, gguf.GetUInt("tokenizer.ggml.bos_token_id"));
     c.bos_token_id = static_cast<int32_t>(bos);
@@ -100,6 +107,10 @@ absl::StatusOr<ModelConfig> ConfigFromGguf(const GgufFile& gguf) {
     }
   }
   return c;
+}
+
+void AddBias(const std::vector<float>& bias, float* x) {
+  for (size_t i = 0; i < bias.size(); ++i) x[i] += bias[i];
 }
 
 // Rotates pairs of `x` (one head of head_dim values) by position * inv_freq[i].
@@ -155,6 +166,11 @@ absl::StatusOr<std::unique_ptr<LlamaModel>> LlamaModel::FromGguf(std::unique_ptr
     Layer layer;
     ASSIGN_OR_RETURN(layer.attn_norm, Vector(g, p + "attn_norm.weight", c.hidden_size));
     ASSIGN_OR_RETURN(layer.ffn_norm, Vector(g, p + "ffn_norm.weight", c.hidden_size));
+    if (c.qkv_bias) {
+      ASSIGN_OR_RETURN(layer.q_bias, Vector(g, p + "attn_q.bias", q_dim));
+      ASSIGN_OR_RETURN(layer.k_bias, Vector(g, p + "attn_k.bias", kv_dim));
+      ASSIGN_OR_RETURN(layer.v_bias, Vector(g, p + "attn_v.bias", kv_dim));
+    }
     ASSIGN_OR_RETURN(layer.q, Matrix(g, p + "attn_q.weight", q_dim, c.hidden_size));
     ASSIGN_OR_RETURN(layer.k, Matrix(g, p + "attn_k.weight", kv_dim, c.hidden_size));
     ASSIGN_OR_RETURN(layer.v, Matrix(g, p + "attn_v.weight", kv_dim, c.hidden_size));
@@ -213,6 +229,13 @@ void LlamaModel::Forward(const std::vector<SequenceStep>& steps, float* logits,
     cpu::MatMul(layer.q, h.data(), n, q.data(), pool);
     cpu::MatMul(layer.k, h.data(), n, k.data(), pool);
     cpu::MatMul(layer.v, h.data(), n, v.data(), pool);
+    if (c.qkv_bias) {
+      for (int64_t t = 0; t < n; ++t) {
+        AddBias(layer.q_bias, &q[t * q_dim]);
+        AddBias(layer.k_bias, &k[t * kv_dim]);
+        AddBias(layer.v_bias, &v[t * kv_dim]);
+      }
+    }
     for (int64_t t = 0; t < n; ++t) {
       for (int64_t hd = 0; hd < c.num_heads; ++hd) {
         ApplyRope(&q[t * q_dim + hd * head_dim], head_dim, c.rope_style, position[t],

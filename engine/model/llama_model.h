@@ -1,5 +1,5 @@
-// The Llama family's forward pass on the CPU (Llama, CodeLlama, Yi, SmolLM2; Mistral
-// and Qwen2 as they arrive): embeddings, then per layer RMSNorm → GQA attention with
+// The Llama family's forward pass on the CPU (the architectures under arch/: Llama,
+// CodeLlama, Yi, SmolLM2, Mistral, Qwen2): embeddings, then per layer RMSNorm → GQA attention with
 // RoPE → residual, RMSNorm → SwiGLU MLP → residual, then the final norm and LM head.
 //
 // Weights stay in the memory-mapped file in their stored dtype. A model is immutable
@@ -51,8 +51,8 @@ struct SequenceStep {
 
 class LlamaModel {
  public:
-  // Builds the model from a GGUF file of architecture "llama". The error names the
-  // file and the missing or mis-shaped tensor or key.
+  // Builds the model from a GGUF file of a registered architecture. The error names
+  // the file and the missing or mis-shaped tensor or key.
   static absl::StatusOr<std::unique_ptr<LlamaModel>> FromGguf(std::unique_ptr<GgufFile> gguf);
 
   const ModelConfig& config() const { return config_; }
@@ -75,6 +75,7 @@ class LlamaModel {
  private:
   struct Layer {
     std::vector<float> attn_norm, ffn_norm;
+    std::vector<float> q_bias, k_bias, v_bias;  // Empty without qkv_bias.
     cpu::WeightView q, k, v, o, gate, up, down;
   };
 

@@ -28,6 +28,7 @@ struct ModelConfig {
   float rms_norm_eps = 1e-5f;
   float rope_theta = 10000.0f;
   RopeStyle rope_style = RopeStyle::kHalfSplit;
+  bool qkv_bias = false;  // q/k/v projections carry biases (Qwen2).
   bool tied_embeddings = false;
   int32_t bos_token_id = -1;           // -1: none.
   std::vector<int32_t> eos_token_ids;  // Every id that ends generation.

@@ -1,11 +1,15 @@
-"""Llama GGUFs with byte-level BPE vocabularies using Llama-3's and Qwen2's
-pre-tokenizers (random float32 weights, from tests/fixtures/make_gguf_llama.py):
-tokenization against HF tokenizers and llama.cpp, greedy generation against llama.cpp."""
+"""GGUFs with byte-level BPE vocabularies: a Llama model with Llama-3's pre-tokenizer
+and a Qwen2 model (q/k/v biases, half-split rotary) with Qwen2's, random float32
+weights (tests/fixtures/make_gguf_llama.py): tokenization against HF tokenizers and
+llama.cpp, logits against the float64 reference, greedy generation against llama.cpp."""
 
+import subprocess
+
+import numpy as np
 import pytest
 from llama_cpp import Llama
 
-from fixture_models import corpus_lines, ours_tokenize, request_close  # noqa: F401
+from fixture_models import MODEL_LOGITS, corpus_lines, ours_tokenize, request_close  # noqa: F401
 from greedy import assert_same_or_near_tie, llama_cpp_greedy, ours_greedy
 from make_gguf_llama import REGEXES, make_byte_level
 from reference.numpy_llama import NumpyLlama
@@ -36,3 +40,15 @@ def test_greedy_matches_llama_cpp(byte_level_model, request_close):
     ours = ours_greedy(path, prompt, 24)
     theirs = llama_cpp_greedy(llama, prompt_ids, 24)
     assert_same_or_near_tie(ours, theirs, prompt_ids, llama, NumpyLlama(path))
+
+
+def test_logits_match_float64_reference(byte_level_model, tmp_path):
+    path, tokenizer = byte_level_model
+    tokens = tokenizer.encode("Once upon a time, in a small village, 2024 fish").ids
+    subprocess.run([MODEL_LOGITS, path, tmp_path / "out", *map(str, tokens)], check=True,
+                   timeout=60)
+    expected = NumpyLlama(path).logits(tokens)
+    vocab = expected.shape[1]
+    ours = np.fromfile(tmp_path / "out.incremental.f32", dtype=np.float32).reshape(-1, vocab)
+    # float32 math with an f16 KV cache, as for the SentencePiece fixture.
+    np.testing.assert_allclose(ours, expected, atol=1e-2, rtol=0)

@@ -1,8 +1,10 @@
-"""An independent Llama forward pass in NumPy over weights decoded by gguf-py: the
-reference our engine's logits are checked against for GGUF llama models.
+"""An independent Llama-family forward pass in NumPy over weights decoded by gguf-py:
+the reference our engine's logits are checked against for GGUF llama and qwen2 models.
 
-Written from the model definition (HF LlamaModel) rather than from our C++: float64
-math, GGUF's adjacent-pair RoPE (llama.cpp's "NORM" mode, FORMATS.md §3.4)."""
+Written from the model definitions (HF LlamaModel, Qwen2Model) rather than from our
+C++: float64 math; GGUF llama rotates adjacent pairs (llama.cpp's "NORM" mode), qwen2
+the two halves of each head (HF's rotate_half, "NEOX"), FORMATS.md §3.4; qwen2 adds
+q/k/v biases."""
 
 import numpy as np
 from gguf import GGUFReader, quants
@@ -13,19 +15,23 @@ class NumpyLlama:
         reader = GGUFReader(str(path))
         fields = reader.fields
 
+        arch_field = fields["general.architecture"]
+        self.arch = bytes(arch_field.parts[arch_field.data[0]]).decode()
+
         def scalar(key, default=None):
+            key = f"{self.arch}.{key}"
             if key not in fields:
                 return default
             field = fields[key]
             return field.parts[field.data[0]][0]
 
-        self.hidden = int(scalar("llama.embedding_length"))
-        self.layers = int(scalar("llama.block_count"))
-        self.heads = int(scalar("llama.attention.head_count"))
-        self.kv_heads = int(scalar("llama.attention.head_count_kv", self.heads))
+        self.hidden = int(scalar("embedding_length"))
+        self.layers = int(scalar("block_count"))
+        self.heads = int(scalar("attention.head_count"))
+        self.kv_heads = int(scalar("attention.head_count_kv", self.heads))
         self.head_dim = self.hidden // self.heads
-        self.eps = float(scalar("llama.attention.layer_norm_rms_epsilon"))
-        self.theta = float(scalar("llama.rope.freq_base", 10000.0))
+        self.eps = float(scalar("attention.layer_norm_rms_epsilon"))
+        self.theta = float(scalar("rope.freq_base", 10000.0))
         self.w = {}
         for t in reader.tensors:
             values = quants.dequantize(t.data, t.tensor_type).astype(np.float64)
@@ -36,16 +42,25 @@ class NumpyLlama:
         return x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + self.eps) * weight
 
     def rope(self, x, positions):
-        # x: [tokens, heads, head_dim]; rotate pairs (x[2i], x[2i+1]).
-        i = np.arange(self.head_dim // 2)
-        inv_freq = self.theta ** (-2.0 * i / self.head_dim)
+        # x: [tokens, heads, head_dim]; pair i is (x[2i], x[2i+1]) for llama, (x[i],
+        # x[i + d/2]) for qwen2.
+        half = self.head_dim // 2
+        inv_freq = self.theta ** (-2.0 * np.arange(half) / self.head_dim)
         angles = positions[:, None] * inv_freq[None, :]
         cos, sin = np.cos(angles)[:, None, :], np.sin(angles)[:, None, :]
-        even, odd = x[..., 0::2], x[..., 1::2]
+        if self.arch == "qwen2":
+            first, second = slice(0, half), slice(half, None)
+        else:
+            first, second = slice(0, None, 2), slice(1, None, 2)
+        a, b = x[..., first], x[..., second]
         out = np.empty_like(x)
-        out[..., 0::2] = even * cos - odd * sin
-        out[..., 1::2] = even * sin + odd * cos
+        out[..., first] = a * cos - b * sin
+        out[..., second] = a * sin + b * cos
         return out
+
+    def project(self, h, name):
+        y = h @ self.w[name + ".weight"].T
+        return y + self.w[name + ".bias"] if name + ".bias" in self.w else y
 
     def logits(self, tokens):
         """Logits [len(tokens), vocab] for every position of `tokens` (causal)."""
@@ -57,9 +72,9 @@ class NumpyLlama:
         for l in range(self.layers):
             p = f"blk.{l}."
             h = self.rms_norm(x, self.w[p + "attn_norm.weight"])
-            q = (h @ self.w[p + "attn_q.weight"].T).reshape(n, self.heads, self.head_dim)
-            k = (h @ self.w[p + "attn_k.weight"].T).reshape(n, self.kv_heads, self.head_dim)
-            v = (h @ self.w[p + "attn_v.weight"].T).reshape(n, self.kv_heads, self.head_dim)
+            q = self.project(h, p + "attn_q").reshape(n, self.heads, self.head_dim)
+            k = self.project(h, p + "attn_k").reshape(n, self.kv_heads, self.head_dim)
+            v = self.project(h, p + "attn_v").reshape(n, self.kv_heads, self.head_dim)
             q, k = self.rope(q, positions), self.rope(k, positions)
             k, v = np.repeat(k, group, axis=1), np.repeat(v, group, axis=1)
             scores = np.einsum("qhd,khd->hqk", q, k) / np.sqrt(self.head_dim) + mask
