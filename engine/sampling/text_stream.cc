@@ -20,7 +20,7 @@ std::string TextStream::Append(absl::string_view token_bytes) {
     }
   }
   if (cut != std::string::npos) {
-    std::string out = pending_.substr(0, cut);
+    std::string out = SanitizeUtf8(absl::string_view(pending_).substr(0, cut));
     pending_.clear();
     return out;
   }
@@ -38,16 +38,13 @@ std::string TextStream::Append(absl::string_view token_bytes) {
   // And any incomplete UTF-8 character before that.
   size_t ready = pending_.size() - hold;
   ready -= IncompleteUtf8Suffix(absl::string_view(pending_).substr(0, ready));
-  std::string out = pending_.substr(0, ready);
+  std::string out = SanitizeUtf8(absl::string_view(pending_).substr(0, ready));
   pending_.erase(0, ready);
   return out;
 }
 
 std::string TextStream::Finish() {
-  std::string out;
-  for (const Utf8Char& c : DecodeUtf8(pending_)) {
-    out += c.code_point < 0 ? "\xEF\xBF\xBD" : pending_.substr(c.offset, c.length);
-  }
+  std::string out = SanitizeUtf8(pending_);
   pending_.clear();
   return out;
 }

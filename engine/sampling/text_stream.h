@@ -1,8 +1,10 @@
 // Turns a sequence's generated tokens into the text a client may see, chunk by chunk:
 // bytes wait until they form whole UTF-8 characters, and text that could be the start
 // of a stop string waits until it is resolved, so no stop string (or any part of one)
-// is ever sent. Concatenating every Append result and Finish gives the full text up to
-// (not including) the first stop string. One per sequence; not thread-safe.
+// is ever sent. Bytes that can never form valid UTF-8 are sent as U+FFFD, so every
+// chunk is valid UTF-8 (protobuf strings and JSON require it). Concatenating every
+// Append result and Finish gives the full text up to (not including) the first stop
+// string. One per sequence; not thread-safe.
 #ifndef LLM_ENGINE_SAMPLING_TEXT_STREAM_H_
 #define LLM_ENGINE_SAMPLING_TEXT_STREAM_H_
 

@@ -19,6 +19,14 @@ TEST(TextStreamTest, HoldsBackSplitUtf8Characters) {
   EXPECT_EQ(stream.Finish(), "");
 }
 
+TEST(TextStreamTest, InvalidBytesBecomeReplacementCharacters) {
+  TextStream stream({});
+  EXPECT_EQ(stream.Append("a\x80" "b"),
+            "a\xEF\xBF\xBD"
+            "b");                                                    // A stray continuation byte.
+  EXPECT_EQ(stream.Append("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");  // Overlong '/'.
+}
+
 TEST(TextStreamTest, StopStringSpanningTokensIsNeverSent) {
   TextStream stream({"\n\nUser:"});
   const std::string sent = Feed(stream, {"Hello", "\n", "\nUs", "er", ":", " more"});

@@ -21,6 +21,19 @@ std::vector<Utf8Char> DecodeUtf8(absl::string_view text) {
   return chars;
 }
 
+std::string SanitizeUtf8(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const Utf8Char& c : DecodeUtf8(text)) {
+    if (c.code_point < 0) {
+      out += "\xEF\xBF\xBD";
+    } else {
+      out.append(text.data() + c.offset, c.length);
+    }
+  }
+  return out;
+}
+
 bool IsLetter(int32_t cp) { return cp >= 0 && (U_GET_GC_MASK(cp) & U_GC_L_MASK) != 0; }
 
 bool IsNumber(int32_t cp) { return cp >= 0 && (U_GET_GC_MASK(cp) & U_GC_N_MASK) != 0; }

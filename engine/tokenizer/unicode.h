@@ -4,6 +4,7 @@
 #define LLM_ENGINE_TOKENIZER_UNICODE_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -23,6 +24,10 @@ std::vector<Utf8Char> DecodeUtf8(absl::string_view text);
 bool IsLetter(int32_t cp);      // \p{L}
 bool IsNumber(int32_t cp);      // \p{N}
 bool IsWhitespace(int32_t cp);  // \s (Unicode White_Space)
+
+// `text` with every byte that is not part of a valid UTF-8 sequence replaced by U+FFFD,
+// as protobuf string fields and JSON require.
+std::string SanitizeUtf8(absl::string_view text);
 
 // Bytes at the end of `text` that start an incomplete UTF-8 sequence (0 to 3): text
 // before them can be shown, they must wait for the next bytes.
