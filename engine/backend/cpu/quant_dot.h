@@ -32,7 +32,8 @@ struct BlockQ8x8 {
 // Quantizes n floats (a multiple of 32) into n/32 blocks: d = max|x|/127, q = round(x/d).
 void QuantizeRowQ8(const float* x, int64_t n, BlockQ8* out);
 
-// Σ over `blocks` weight blocks of one row stored as a type with an integer kernel.
+// Σ over one weight row stored as a type with an integer kernel; `blocks` counts
+// 32-value blocks (cols / 32), also for K-quants whose stored blocks hold 256 values.
 using QuantDotFn = float (*)(const uint8_t* row, const BlockQ8* x, int64_t blocks);
 
 // Eight tokens against one row; writes the eight sums to out[0..7].
