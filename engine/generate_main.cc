@@ -37,6 +37,8 @@ ABSL_FLAG(double, frequency_penalty, 0.0, "OpenAI-style frequency penalty");
 ABSL_FLAG(std::vector<std::string>, stop, {}, "stop strings (comma-separated), never printed");
 ABSL_FLAG(bool, ignore_eos, false, "keep generating past end-of-sequence tokens");
 ABSL_FLAG(bool, token_ids, false, "print generated token ids instead of text");
+ABSL_FLAG(bool, use_int8, false,
+          "re-store float weights as INT8 with per-channel scales (the engine's USE_INT)");
 
 namespace llm {
 namespace {
@@ -56,7 +58,9 @@ int Run(int argc, char** argv) {
   std::unique_ptr<Tokenizer> tokenizer = ValueOrExit(Tokenizer::FromGguf(*gguf), "--model");
   int64_t parameters = 0;
   for (const GgufTensor& t : gguf->tensors()) parameters += t.elements();
-  std::unique_ptr<LlamaModel> model = ValueOrExit(LlamaModel::FromGguf(std::move(gguf)), "--model");
+  std::unique_ptr<LlamaModel> model = ValueOrExit(
+      LlamaModel::FromGguf(std::move(gguf), {.int8_weights = absl::GetFlag(FLAGS_use_int8)}),
+      "--model");
   const ModelConfig& config = model->config();
   const double load_s = absl::ToDoubleSeconds(absl::Now() - load_start);
   std::fprintf(stderr, "loaded %s: %s, %.1fM parameters, %d layers, vocab %lld, in %.2fs\n",

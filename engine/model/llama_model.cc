@@ -1,12 +1,14 @@
 #include "engine/model/llama_model.h"
 
 #include <cmath>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "engine/backend/cpu/attention.h"
 #include "engine/backend/cpu/dequantize.h"
+#include "engine/backend/cpu/int8_weights.h"
 #include "engine/backend/cpu/vec.h"
 #include "engine/model/architecture.h"
 
@@ -146,7 +148,8 @@ void SequenceKvCache::Store(int64_t layer, int64_t position, const float* keys,
   }
 }
 
-absl::StatusOr<std::unique_ptr<LlamaModel>> LlamaModel::FromGguf(std::unique_ptr<GgufFile> gguf) {
+absl::StatusOr<std::unique_ptr<LlamaModel>> LlamaModel::FromGguf(std::unique_ptr<GgufFile> gguf,
+                                                                 const LoadOptions& options) {
   std::unique_ptr<LlamaModel> model(new LlamaModel());
   ASSIGN_OR_RETURN(model->config_, ConfigFromGguf(*gguf));
   ModelConfig& c = model->config_;
@@ -187,7 +190,27 @@ absl::StatusOr<std::unique_ptr<LlamaModel>> LlamaModel::FromGguf(std::unique_ptr
         std::pow(static_cast<double>(c.rope_theta), -2.0 * i / static_cast<double>(c.head_dim))));
   }
   model->gguf_ = std::move(gguf);
+  if (options.int8_weights) model->QuantizeInt8();
   return model;
+}
+
+void LlamaModel::QuantizeInt8() {
+  cpu::ThreadPool pool(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  const bool tied = lm_head_.data == embeddings_.data;
+  std::vector<cpu::WeightView*> matrices = {&embeddings_};
+  if (!tied) matrices.push_back(&lm_head_);
+  for (Layer& layer : layers_) {
+    for (cpu::WeightView* w :
+         {&layer.q, &layer.k, &layer.v, &layer.o, &layer.gate, &layer.up, &layer.down}) {
+      matrices.push_back(w);
+    }
+  }
+  for (cpu::WeightView* w : matrices) {
+    if (!cpu::CanQuantizeInt8(*w)) continue;
+    owned_weights_.push_back(cpu::QuantizeInt8PerChannel(*w, pool));
+    *w = cpu::WeightView{DType::kQ8_0, w->rows, w->cols, owned_weights_.back().data()};
+  }
+  if (tied) lm_head_ = embeddings_;
 }
 
 void LlamaModel::Forward(const std::vector<SequenceStep>& steps, float* logits,

@@ -49,11 +49,18 @@ struct SequenceStep {
   SequenceKvCache* cache = nullptr;
 };
 
+struct LoadOptions {
+  // USE_INT: re-store float weight matrices as INT8 with per-output-channel scales
+  // (cpu/int8_weights.h); quantized GGUF tensors are used as they are.
+  bool int8_weights = false;
+};
+
 class LlamaModel {
  public:
   // Builds the model from a GGUF file of a registered architecture. The error names
   // the file and the missing or mis-shaped tensor or key.
-  static absl::StatusOr<std::unique_ptr<LlamaModel>> FromGguf(std::unique_ptr<GgufFile> gguf);
+  static absl::StatusOr<std::unique_ptr<LlamaModel>> FromGguf(std::unique_ptr<GgufFile> gguf,
+                                                              const LoadOptions& options = {});
 
   const ModelConfig& config() const { return config_; }
   const GgufFile& gguf() const { return *gguf_; }
@@ -80,6 +87,8 @@ class LlamaModel {
   };
 
   LlamaModel() = default;
+  // Re-stores every float matrix as per-channel INT8 (LoadOptions::int8_weights).
+  void QuantizeInt8();
 
   ModelConfig config_;
   std::unique_ptr<GgufFile> gguf_;
@@ -87,7 +96,8 @@ class LlamaModel {
   cpu::WeightView lm_head_;
   std::vector<float> output_norm_;
   std::vector<Layer> layers_;
-  std::vector<float> rope_inv_freq_;  // head_dim / 2 entries.
+  std::vector<float> rope_inv_freq_;                 // head_dim / 2 entries.
+  std::vector<std::vector<uint8_t>> owned_weights_;  // Matrices re-stored at load.
 };
 
 }  // namespace llm

@@ -1,7 +1,8 @@
 // Test helper: the engine's logits for a token sequence, for comparison with an
 // independent reference. Feeds the tokens one at a time through the KV cache and
 // writes the logits after each ([n, vocab] f32) to OUT.incremental.f32, then runs the
-// whole sequence as one prefill and writes its last logits to OUT.prefill.f32.
+// whole sequence as one prefill and writes its last logits to OUT.prefill.f32. With
+// USE_INT=true in the environment, float weights are loaded as INT8 (the engine's USE_INT).
 //   model_logits MODEL.gguf OUT TOKEN_ID...
 #include <cstdio>
 #include <cstdlib>
@@ -21,7 +22,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", std::string(gguf.status().message()).c_str());
     return 1;
   }
-  auto model = llm::LlamaModel::FromGguf(*std::move(gguf));
+  const char* use_int = std::getenv("USE_INT");
+  auto model = llm::LlamaModel::FromGguf(
+      *std::move(gguf), {.int8_weights = use_int != nullptr && std::string(use_int) == "true"});
   if (!model.ok()) {
     std::fprintf(stderr, "%s\n", std::string(model.status().message()).c_str());
     return 1;
