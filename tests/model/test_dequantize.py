@@ -10,7 +10,7 @@ from gguf import GGUFReader, GGUFWriter, quants
 
 from conftest import BIN_DIR, default_model_path
 
-TOOL = BIN_DIR / "tests" / "tools" / "dequantize_gguf"
+TOOL = BIN_DIR / "tests" / "tools" / "dump_tensors"
 
 # Byte offsets of the f16 scale fields in each block (ggml-common.h).
 F16_FIELDS = {
