@@ -14,7 +14,7 @@ APT_PACKAGES=(
   bazel-bootstrap g++ cmake pkg-config unzip curl
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libprotoc-dev libgrpc++-dev
   libabsl-dev libboost-dev rapidjson-dev libgtest-dev libgmock-dev libbenchmark-dev libicu-dev
-  python3 python3-venv python3-pip
+  python3 python3-venv python3-pip python3-torch
 )
 
 log() { echo "bootstrap: $*" >&2; }
