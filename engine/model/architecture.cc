@@ -25,11 +25,28 @@ const ArchitectureTraits* FindGgufArchitecture(absl::string_view gguf_name) {
   return nullptr;
 }
 
-std::vector<std::string> GgufArchitectureNames() {
+const ArchitectureTraits* FindHfArchitecture(absl::string_view hf_name) {
+  for (const auto& traits : Registry()) {
+    if (traits->hf_name == hf_name) return traits.get();
+  }
+  return nullptr;
+}
+
+namespace {
+
+std::vector<std::string> SortedNames(std::string ArchitectureTraits::*field) {
   std::vector<std::string> names;
-  for (const auto& traits : Registry()) names.push_back(traits->gguf_name);
+  for (const auto& traits : Registry()) names.push_back((*traits).*field);
   std::sort(names.begin(), names.end());
   return names;
 }
+
+}  // namespace
+
+std::vector<std::string> GgufArchitectureNames() {
+  return SortedNames(&ArchitectureTraits::gguf_name);
+}
+
+std::vector<std::string> HfArchitectureNames() { return SortedNames(&ArchitectureTraits::hf_name); }
 
 }  // namespace llm

@@ -26,8 +26,12 @@ bool RegisterArchitecture(ArchitectureTraits traits);
 // The architecture GGUF files name `gguf_name`, or nullptr.
 const ArchitectureTraits* FindGgufArchitecture(absl::string_view gguf_name);
 
-// Every registered GGUF name, sorted (for error messages).
+// The architecture HF config.json files name `hf_name`, or nullptr.
+const ArchitectureTraits* FindHfArchitecture(absl::string_view hf_name);
+
+// Every registered GGUF / HF name, sorted (for error messages).
 std::vector<std::string> GgufArchitectureNames();
+std::vector<std::string> HfArchitectureNames();
 
 }  // namespace llm
 

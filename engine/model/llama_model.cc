@@ -11,42 +11,48 @@
 #include "engine/backend/cpu/int8_weights.h"
 #include "engine/backend/cpu/vec.h"
 #include "engine/model/architecture.h"
+#include "engine/model/hf_config.h"
 
 namespace llm {
 namespace {
 
 using cpu::WeightView;
 
-absl::Status ShapeError(const GgufFile& gguf, absl::string_view name, int64_t rows, int64_t cols,
-                        const GgufTensor& t) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(gguf.path(), ": tensor ", name, " has shape [", t.shape[0], ", ", t.rows(),
-                   "] (ggml order), expected [", cols, ", ", rows, "]"));
+std::string ShapeText(const std::vector<int64_t>& shape) {
+  return absl::StrCat("[", absl::StrJoin(shape, ", "), "]");
 }
 
-absl::StatusOr<const GgufTensor*> Require(const GgufFile& gguf, const std::string& name) {
-  const GgufTensor* t = gguf.FindTensor(name);
-  if (t == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(gguf.path(), ": tensor ", name, " is missing"));
+absl::StatusOr<TensorView> Require(const WeightSource& source, const std::string& name,
+                                   const std::vector<int64_t>& shape) {
+  const std::optional<TensorView> t = source.Find(name);
+  if (!t.has_value()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source.path(), ": tensor ", source.FileName(name), " is missing"));
   }
-  return t;
+  if (t->shape != shape) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source.path(), ": tensor ", source.FileName(name), " has shape ",
+                     ShapeText(t->shape), ", expected ", ShapeText(shape)));
+  }
+  return *t;
 }
 
-absl::StatusOr<WeightView> Matrix(const GgufFile& gguf, const std::string& name, int64_t rows,
+absl::StatusOr<WeightView> Matrix(const WeightSource& source, const std::string& name, int64_t rows,
                                   int64_t cols) {
-  ASSIGN_OR_RETURN(const GgufTensor* t, Require(gguf, name));
-  if (t->shape.size() != 2 || t->shape[0] != cols || t->shape[1] != rows) {
-    return ShapeError(gguf, name, rows, cols, *t);
+  ASSIGN_OR_RETURN(const TensorView t, Require(source, name, {rows, cols}));
+  if (cols % Info(t.type).block_elements != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(source.path(), ": tensor ",
+                                                   source.FileName(name), " rows are not whole ",
+                                                   Info(t.type).name, " blocks"));
   }
-  return WeightView{t->type, rows, cols, t->data};
+  return WeightView{t.type, rows, cols, t.data};
 }
 
-absl::StatusOr<std::vector<float>> Vector(const GgufFile& gguf, const std::string& name,
+absl::StatusOr<std::vector<float>> Vector(const WeightSource& source, const std::string& name,
                                           int64_t size) {
-  ASSIGN_OR_RETURN(const GgufTensor* t, Require(gguf, name));
-  if (t->shape.size() != 1 || t->shape[0] != size) return ShapeError(gguf, name, 1, size, *t);
+  ASSIGN_OR_RETURN(const TensorView t, Require(source, name, {size}));
   std::vector<float> values(size);
-  cpu::DequantizeRow(t->type, t->data, size, values.data());
+  cpu::DequantizeRow(t.type, t.data, size, values.data());
   return values;
 }
 
@@ -150,15 +156,29 @@ void SequenceKvCache::Store(int64_t layer, int64_t position, const float* keys,
 
 absl::StatusOr<std::unique_ptr<LlamaModel>> LlamaModel::FromGguf(std::unique_ptr<GgufFile> gguf,
                                                                  const LoadOptions& options) {
+  ASSIGN_OR_RETURN(ModelConfig config, ConfigFromGguf(*gguf));
+  return FromWeights(std::move(config), GgufWeights(std::move(gguf)), options);
+}
+
+absl::StatusOr<std::unique_ptr<LlamaModel>> LlamaModel::FromHfDirectory(
+    const std::string& dir, const LoadOptions& options) {
+  ASSIGN_OR_RETURN(ModelConfig config, ModelConfigFromHfDirectory(dir));
+  ASSIGN_OR_RETURN(std::unique_ptr<SafetensorsFile> file, SafetensorsFile::OpenDirectory(dir));
+  return FromWeights(std::move(config), SafetensorsWeights(std::move(file), dir), options);
+}
+
+absl::StatusOr<std::unique_ptr<LlamaModel>> LlamaModel::FromWeights(
+    ModelConfig config, std::unique_ptr<WeightSource> weights, const LoadOptions& options) {
   std::unique_ptr<LlamaModel> model(new LlamaModel());
-  ASSIGN_OR_RETURN(model->config_, ConfigFromGguf(*gguf));
+  model->config_ = std::move(config);
   ModelConfig& c = model->config_;
-  const GgufFile& g = *gguf;
+  const WeightSource& g = *weights;
   const int64_t q_dim = c.num_heads * c.head_dim, kv_dim = c.num_kv_heads * c.head_dim;
 
   ASSIGN_OR_RETURN(model->embeddings_, Matrix(g, "token_embd.weight", c.vocab_size, c.hidden_size));
   ASSIGN_OR_RETURN(model->output_norm_, Vector(g, "output_norm.weight", c.hidden_size));
-  c.tied_embeddings = g.FindTensor("output.weight") == nullptr;
+  // A checkpoint without an LM head ties it to the embeddings.
+  c.tied_embeddings = !g.Find("output.weight").has_value();
   if (c.tied_embeddings) {
     model->lm_head_ = model->embeddings_;
   } else {
@@ -189,7 +209,7 @@ absl::StatusOr<std::unique_ptr<LlamaModel>> LlamaModel::FromGguf(std::unique_ptr
     model->rope_inv_freq_.push_back(static_cast<float>(
         std::pow(static_cast<double>(c.rope_theta), -2.0 * i / static_cast<double>(c.head_dim))));
   }
-  model->gguf_ = std::move(gguf);
+  model->weights_ = std::move(weights);
   if (options.int8_weights) model->QuantizeInt8();
   return model;
 }

@@ -16,6 +16,7 @@
 #include "engine/backend/cpu/vec.h"
 #include "engine/model/gguf/gguf_file.h"
 #include "engine/model/model_config.h"
+#include "engine/model/weight_source.h"
 
 namespace llm {
 
@@ -62,8 +63,11 @@ class LlamaModel {
   static absl::StatusOr<std::unique_ptr<LlamaModel>> FromGguf(std::unique_ptr<GgufFile> gguf,
                                                               const LoadOptions& options = {});
 
+  // Builds the model from an HF checkpoint directory (config.json, *.safetensors).
+  static absl::StatusOr<std::unique_ptr<LlamaModel>> FromHfDirectory(
+      const std::string& dir, const LoadOptions& options = {});
+
   const ModelConfig& config() const { return config_; }
-  const GgufFile& gguf() const { return *gguf_; }
 
   // Runs the new tokens of every sequence in `steps` through the model in one pass: the
   // projections see all tokens at once, attention runs per sequence over its own cache.
@@ -87,11 +91,13 @@ class LlamaModel {
   };
 
   LlamaModel() = default;
+  static absl::StatusOr<std::unique_ptr<LlamaModel>> FromWeights(
+      ModelConfig config, std::unique_ptr<WeightSource> weights, const LoadOptions& options);
   // Re-stores every float matrix as per-channel INT8 (LoadOptions::int8_weights).
   void QuantizeInt8();
 
   ModelConfig config_;
-  std::unique_ptr<GgufFile> gguf_;
+  std::unique_ptr<WeightSource> weights_;  // Owns the mapped files the views point into.
   cpu::WeightView embeddings_;
   cpu::WeightView lm_head_;
   std::vector<float> output_norm_;

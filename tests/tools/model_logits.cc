@@ -3,9 +3,10 @@
 // writes the logits after each ([n, vocab] f32) to OUT.incremental.f32, then runs the
 // whole sequence as one prefill and writes its last logits to OUT.prefill.f32. With
 // USE_INT=true in the environment, float weights are loaded as INT8 (the engine's USE_INT).
-//   model_logits MODEL.gguf OUT TOKEN_ID...
+//   model_logits MODEL OUT TOKEN_ID...   (MODEL: a .gguf file or an HF checkpoint directory)
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <vector>
 
@@ -14,17 +15,20 @@
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: model_logits MODEL.gguf OUT TOKEN_ID...\n");
+    std::fprintf(stderr, "usage: model_logits MODEL OUT TOKEN_ID...\n");
     return 2;
   }
-  auto gguf = llm::GgufFile::Open(argv[1]);
-  if (!gguf.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(gguf.status().message()).c_str());
-    return 1;
-  }
   const char* use_int = std::getenv("USE_INT");
-  auto model = llm::LlamaModel::FromGguf(
-      *std::move(gguf), {.int8_weights = use_int != nullptr && std::string(use_int) == "true"});
+  const llm::LoadOptions options{.int8_weights =
+                                     use_int != nullptr && std::string(use_int) == "true"};
+  absl::StatusOr<std::unique_ptr<llm::LlamaModel>> model =
+      std::filesystem::is_directory(argv[1])
+          ? llm::LlamaModel::FromHfDirectory(argv[1], options)
+          : [&]() -> absl::StatusOr<std::unique_ptr<llm::LlamaModel>> {
+    auto gguf = llm::GgufFile::Open(argv[1]);
+    if (!gguf.ok()) return gguf.status();
+    return llm::LlamaModel::FromGguf(*std::move(gguf), options);
+  }();
   if (!model.ok()) {
     std::fprintf(stderr, "%s\n", std::string(model.status().message()).c_str());
     return 1;

@@ -1,0 +1,142 @@
+#include "engine/model/hf_config.h"
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/status_macros.h"
+#include "engine/model/architecture.h"
+#include "rapidjson/document.h"
+
+namespace llm {
+namespace {
+
+namespace fs = std::filesystem;
+
+absl::StatusOr<rapidjson::Document> ReadJson(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
+  std::stringstream text;
+  text << in.rdbuf();
+  rapidjson::Document json;
+  json.Parse(text.str().c_str());
+  if (json.HasParseError() || !json.IsObject()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not a JSON object"));
+  }
+  return json;
+}
+
+// Reads config.json keys with the checks and defaults transformers applies.
+class Keys {
+ public:
+  Keys(const rapidjson::Document& json, std::string path) : json_(json), path_(std::move(path)) {}
+
+  absl::StatusOr<int64_t> Int(const char* key,
+                              std::optional<int64_t> fallback = std::nullopt) const {
+    if (!json_.HasMember(key) || json_[key].IsNull()) {
+      if (fallback.has_value()) return *fallback;
+      return Error(key, "is missing");
+    }
+    if (!json_[key].IsInt64() || json_[key].GetInt64() < 0) return Error(key, "is not a count");
+    return json_[key].GetInt64();
+  }
+
+  absl::StatusOr<double> Number(const char* key, double fallback) const {
+    if (!json_.HasMember(key) || json_[key].IsNull()) return fallback;
+    if (!json_[key].IsNumber()) return Error(key, "is not a number");
+    return json_[key].GetDouble();
+  }
+
+  absl::StatusOr<bool> Bool(const char* key, bool fallback) const {
+    if (!json_.HasMember(key) || json_[key].IsNull()) return fallback;
+    if (!json_[key].IsBool()) return Error(key, "is not true or false");
+    return json_[key].GetBool();
+  }
+
+  // An id or a list of ids (eos_token_id may be either).
+  absl::StatusOr<std::vector<int32_t>> Ids(const char* key) const {
+    std::vector<int32_t> ids;
+    if (!json_.HasMember(key) || json_[key].IsNull()) return ids;
+    const rapidjson::Value& value = json_[key];
+    if (value.IsInt()) return std::vector<int32_t>{value.GetInt()};
+    if (!value.IsArray()) return Error(key, "is not an id or a list of ids");
+    for (const rapidjson::Value& id : value.GetArray()) {
+      if (!id.IsInt()) return Error(key, "is not an id or a list of ids");
+      ids.push_back(id.GetInt());
+    }
+    return ids;
+  }
+
+  absl::Status Error(const char* key, absl::string_view problem) const {
+    return absl::InvalidArgumentError(absl::StrCat(path_, ": ", key, " ", problem));
+  }
+
+ private:
+  const rapidjson::Document& json_;
+  std::string path_;
+};
+
+}  // namespace
+
+absl::StatusOr<ModelConfig> ModelConfigFromHfDirectory(const std::string& dir) {
+  const std::string path = (fs::path(dir) / "config.json").string();
+  ASSIGN_OR_RETURN(const rapidjson::Document json, ReadJson(path));
+  if (!json.HasMember("architectures") || !json["architectures"].IsArray() ||
+      json["architectures"].Empty() || !json["architectures"][0].IsString()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": architectures is missing"));
+  }
+  const std::string hf_name = json["architectures"][0].GetString();
+  const ArchitectureTraits* traits = FindHfArchitecture(hf_name);
+  if (traits == nullptr) {
+    return absl::UnimplementedError(absl::StrCat(
+        path, ": architecture ", hf_name,
+        " is not supported (supported: ", absl::StrJoin(HfArchitectureNames(), ", "), ")"));
+  }
+  const Keys keys(json, path);
+  ModelConfig c;
+  c.architecture = hf_name;
+  c.qkv_bias = traits->qkv_bias;
+  c.rope_style = RopeStyle::kHalfSplit;  // HF checkpoints rotate the halves of each head.
+  ASSIGN_OR_RETURN(c.vocab_size, keys.Int("vocab_size"));
+  ASSIGN_OR_RETURN(c.hidden_size, keys.Int("hidden_size"));
+  ASSIGN_OR_RETURN(c.intermediate_size, keys.Int("intermediate_size"));
+  ASSIGN_OR_RETURN(c.num_layers, keys.Int("num_hidden_layers"));
+  ASSIGN_OR_RETURN(c.num_heads, keys.Int("num_attention_heads"));
+  ASSIGN_OR_RETURN(c.num_kv_heads, keys.Int("num_key_value_heads", c.num_heads));
+  if (c.num_heads == 0 || c.num_kv_heads == 0 || c.num_heads % c.num_kv_heads != 0) {
+    return keys.Error("num_key_value_heads", "does not divide num_attention_heads");
+  }
+  ASSIGN_OR_RETURN(c.head_dim, keys.Int("head_dim", c.hidden_size / c.num_heads));
+  ASSIGN_OR_RETURN(c.context_length, keys.Int("max_position_embeddings", 2048));
+  ASSIGN_OR_RETURN(const double eps, keys.Number("rms_norm_eps", 1e-6));
+  ASSIGN_OR_RETURN(const double theta, keys.Number("rope_theta", 10000.0));
+  c.rms_norm_eps = static_cast<float>(eps);
+  c.rope_theta = static_cast<float>(theta);
+  if (json.HasMember("rope_scaling") && !json["rope_scaling"].IsNull()) {
+    return absl::UnimplementedError(absl::StrCat(path, ": rope_scaling is not supported yet"));
+  }
+  // Llama's and Qwen2's classes default tie_word_embeddings to false.
+  ASSIGN_OR_RETURN(c.tied_embeddings, keys.Bool("tie_word_embeddings", false));
+  ASSIGN_OR_RETURN(const std::vector<int32_t> bos, keys.Ids("bos_token_id"));
+  if (!bos.empty()) c.bos_token_id = bos[0];
+  ASSIGN_OR_RETURN(c.eos_token_ids, keys.Ids("eos_token_id"));
+
+  // generation_config.json may list more end-of-sequence ids (Llama-3.1: three).
+  const std::string generation_path = (fs::path(dir) / "generation_config.json").string();
+  if (fs::exists(generation_path)) {
+    ASSIGN_OR_RETURN(const rapidjson::Document generation, ReadJson(generation_path));
+    ASSIGN_OR_RETURN(const std::vector<int32_t> more,
+                     Keys(generation, generation_path).Ids("eos_token_id"));
+    for (int32_t id : more) {
+      if (std::find(c.eos_token_ids.begin(), c.eos_token_ids.end(), id) == c.eos_token_ids.end()) {
+        c.eos_token_ids.push_back(id);
+      }
+    }
+  }
+  return c;
+}
+
+}  // namespace llm

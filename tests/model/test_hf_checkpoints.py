@@ -1,0 +1,91 @@
+"""HF checkpoints (config.json + safetensors) of Llama and Qwen2 with random weights,
+written by transformers itself: the engine's logits against transformers' on Debian's
+CPU torch, for float32, float16 and bfloat16 weights, sharded and tied variants; and
+clear errors for broken checkpoints."""
+
+import json
+import subprocess
+
+import numpy as np
+import pytest
+import torch
+from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
+
+from fixture_models import MODEL_LOGITS
+
+TOKENS = [1, 17, 33, 5, 90, 12, 64, 64, 7, 3, 41, 88, 2, 19]
+SHAPE = dict(vocab_size=96, hidden_size=64, intermediate_size=160, num_hidden_layers=2,
+             num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=128,
+             rms_norm_eps=1e-5, initializer_range=0.15)
+
+
+def save(tmp_path, model_class, config, dtype, shard):
+    torch.manual_seed(0)
+    model = model_class(config).eval()
+    model.to(dtype).save_pretrained(tmp_path, safe_serialization=True,
+                                    max_shard_size="60KB" if shard else "1GB")
+    # The reference: transformers' own float32 forward over the stored (rounded) weights.
+    reference = model_class.from_pretrained(tmp_path, torch_dtype=torch.float32).eval()
+    with torch.no_grad():
+        return reference(torch.tensor([TOKENS])).logits[0].numpy()
+
+
+def ours(tmp_path):
+    done = subprocess.run([MODEL_LOGITS, tmp_path, tmp_path / "out", *map(str, TOKENS)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return np.fromfile(tmp_path / "out.incremental.f32", dtype=np.float32).reshape(len(TOKENS), -1)
+
+
+@pytest.mark.parametrize("model_class, config_class, dtype, shard, tied", [
+    (LlamaForCausalLM, LlamaConfig, torch.float32, True, False),
+    (LlamaForCausalLM, LlamaConfig, torch.bfloat16, False, True),
+    (Qwen2ForCausalLM, Qwen2Config, torch.float16, True, False),
+], ids=["llama-f32-sharded", "llama-bf16-tied", "qwen2-f16-sharded"])
+def test_logits_match_transformers(tmp_path, model_class, config_class, dtype, shard, tied):
+    expected = save(tmp_path, model_class, config_class(**SHAPE, tie_word_embeddings=tied),
+                    dtype, shard)
+    assert (tmp_path / "model.safetensors.index.json").exists() == shard
+    got = ours(tmp_path)
+    # float32 math on the stored weights; the KV cache holds f16 (relative 5e-4).
+    np.testing.assert_allclose(got, expected, atol=2e-2 * max(1.0, np.abs(expected).max() / 10),
+                               rtol=0)
+    assert (got.argmax(axis=1) == expected.argmax(axis=1)).mean() >= 0.9
+
+
+def test_broken_checkpoints_name_the_problem(tmp_path):
+    save(tmp_path, LlamaForCausalLM, LlamaConfig(**SHAPE), torch.float32, shard=False)
+    config = json.loads((tmp_path / "config.json").read_text())
+
+    def error(**changes):
+        (tmp_path / "config.json").write_text(json.dumps({**config, **changes}))
+        done = subprocess.run([MODEL_LOGITS, tmp_path, tmp_path / "out", "1"],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode != 0
+        return done.stderr
+
+    assert "architecture MambaForCausalLM is not supported" in error(
+        architectures=["MambaForCausalLM"])
+    assert "config.json: hidden_size is missing" in error(hidden_size=None)
+    assert "num_key_value_heads does not divide" in error(num_key_value_heads=3)
+    assert "tensor model.embed_tokens.weight has shape [96, 64], expected [96, 32]" in error(
+        hidden_size=32)
+    assert "rope_scaling is not supported" in error(rope_scaling={"type": "linear", "factor": 2.0})
+
+
+def test_missing_shard_tensor_is_named(tmp_path):
+    save(tmp_path, LlamaForCausalLM, LlamaConfig(**SHAPE), torch.float32, shard=True)
+    index = json.loads((tmp_path / "model.safetensors.index.json").read_text())
+    del index["weight_map"]["model.layers.1.mlp.down_proj.weight"]
+    # Rewrite the shard without that tensor, as a broken upload would have it.
+    from safetensors.numpy import load_file, save_file
+    shard = next(p for p in tmp_path.glob("model-*.safetensors")
+                 if "model.layers.1.mlp.down_proj.weight" in load_file(p))
+    tensors = load_file(shard)
+    del tensors["model.layers.1.mlp.down_proj.weight"]
+    save_file(tensors, shard)
+    (tmp_path / "model.safetensors.index.json").write_text(json.dumps(index))
+    done = subprocess.run([MODEL_LOGITS, tmp_path, tmp_path / "out", "1"], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode != 0
+    assert "tensor model.layers.1.mlp.down_proj.weight is missing" in done.stderr
