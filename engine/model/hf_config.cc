@@ -79,6 +79,45 @@ class Keys {
   std::string path_;
 };
 
+// rope_scaling: the type from rope_type, or the legacy key type.
+absl::StatusOr<RopeScaling> ParseRopeScaling(const rapidjson::Value& json,
+                                             const std::string& path) {
+  auto error = [&path](absl::string_view what) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": rope_scaling ", what));
+  };
+  if (!json.IsObject()) return error("is not an object");
+  const char* type_key = json.HasMember("rope_type") ? "rope_type" : "type";
+  if (!json.HasMember(type_key) || !json[type_key].IsString()) return error("has no rope_type");
+  const std::string type = json[type_key].GetString();
+  RopeScaling s;
+  if (type == "linear") {
+    s.type = RopeScaling::kLinear;
+  } else if (type == "dynamic") {
+    s.type = RopeScaling::kDynamic;
+  } else if (type == "llama3") {
+    s.type = RopeScaling::kLlama3;
+  } else if (type == "yarn") {
+    s.type = RopeScaling::kYarn;
+  } else if (type == "default") {
+    return s;
+  } else {
+    return absl::UnimplementedError(
+        absl::StrCat(path, ": rope_scaling type '", type, "' is not supported"));
+  }
+  auto number = [&json](const char* key, double fallback) {
+    return json.HasMember(key) && json[key].IsNumber() ? json[key].GetDouble() : fallback;
+  };
+  s.factor = number("factor", 1.0);
+  if (s.factor <= 0) return error("factor must be positive");
+  s.low_freq_factor = number("low_freq_factor", s.low_freq_factor);
+  s.high_freq_factor = number("high_freq_factor", s.high_freq_factor);
+  s.original_context = number("original_max_position_embeddings", s.original_context);
+  s.beta_fast = number("beta_fast", s.beta_fast);
+  s.beta_slow = number("beta_slow", s.beta_slow);
+  s.attention_factor = static_cast<float>(number("attention_factor", 0.0));
+  return s;
+}
+
 }  // namespace
 
 absl::StatusOr<ModelConfig> ModelConfigFromHfDirectory(const std::string& dir) {
@@ -116,7 +155,7 @@ absl::StatusOr<ModelConfig> ModelConfigFromHfDirectory(const std::string& dir) {
   c.rms_norm_eps = static_cast<float>(eps);
   c.rope_theta = static_cast<float>(theta);
   if (json.HasMember("rope_scaling") && !json["rope_scaling"].IsNull()) {
-    return absl::UnimplementedError(absl::StrCat(path, ": rope_scaling is not supported yet"));
+    ASSIGN_OR_RETURN(c.rope_scaling, ParseRopeScaling(json["rope_scaling"], path));
   }
   // Llama's and Qwen2's classes default tie_word_embeddings to false.
   ASSIGN_OR_RETURN(c.tied_embeddings, keys.Bool("tie_word_embeddings", false));

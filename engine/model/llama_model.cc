@@ -12,6 +12,7 @@
 #include "engine/backend/cpu/vec.h"
 #include "engine/model/architecture.h"
 #include "engine/model/hf_config.h"
+#include "engine/model/rope.h"
 
 namespace llm {
 namespace {
@@ -96,10 +97,22 @@ absl::StatusOr<ModelConfig> ConfigFromGguf(const GgufFile& gguf) {
   }
   if (gguf.Has(key("rope.scaling.type"))) {
     ASSIGN_OR_RETURN(absl::string_view scaling, gguf.GetString(key("rope.scaling.type")));
-    if (scaling != "none") {
+    if (scaling == "linear") {
+      c.rope_scaling.type = RopeScaling::kLinear;
+      ASSIGN_OR_RETURN(c.rope_scaling.factor, gguf.GetFloat(key("rope.scaling.factor")));
+    } else if (scaling != "none") {
       return absl::UnimplementedError(absl::StrCat(gguf.path(), ": rope scaling '", scaling,
                                                    "' in GGUF files is not supported yet"));
     }
+  }
+  // Older files state linear scaling as rope.scale_linear.
+  if (gguf.Has(key("rope.scale_linear"))) {
+    c.rope_scaling.type = RopeScaling::kLinear;
+    ASSIGN_OR_RETURN(c.rope_scaling.factor, gguf.GetFloat(key("rope.scale_linear")));
+  }
+  if (gguf.FindTensor("rope_freqs.weight") != nullptr) {
+    return absl::UnimplementedError(
+        absl::StrCat(gguf.path(), ": rope_freqs (Llama-3.1 scaling in GGUF) is not supported yet"));
   }
   ASSIGN_OR_RETURN(const auto* tokens, gguf.GetStringArray("tokenizer.ggml.tokens"));
   ASSIGN_OR_RETURN(c.vocab_size, gguf.GetUIntOr(key("vocab_size"), tokens->size()));
@@ -119,21 +132,6 @@ absl::StatusOr<ModelConfig> ConfigFromGguf(const GgufFile& gguf) {
 
 void AddBias(const std::vector<float>& bias, float* x) {
   for (size_t i = 0; i < bias.size(); ++i) x[i] += bias[i];
-}
-
-// Rotates pairs of `x` (one head of head_dim values) by position * inv_freq[i].
-void ApplyRope(float* x, int64_t head_dim, RopeStyle style, int64_t position,
-               const std::vector<float>& inv_freq) {
-  const int64_t half = head_dim / 2;
-  for (int64_t i = 0; i < half; ++i) {
-    const float angle = static_cast<float>(position) * inv_freq[i];
-    const float cos = std::cos(angle), sin = std::sin(angle);
-    float& a = style == RopeStyle::kAdjacentPairs ? x[2 * i] : x[i];
-    float& b = style == RopeStyle::kAdjacentPairs ? x[2 * i + 1] : x[i + half];
-    const float a0 = a, b0 = b;
-    a = a0 * cos - b0 * sin;
-    b = a0 * sin + b0 * cos;
-  }
 }
 
 }  // namespace
@@ -205,10 +203,8 @@ absl::StatusOr<std::unique_ptr<LlamaModel>> LlamaModel::FromWeights(
                      Matrix(g, p + "ffn_down.weight", c.hidden_size, c.intermediate_size));
     model->layers_.push_back(std::move(layer));
   }
-  for (int64_t i = 0; i < c.head_dim / 2; ++i) {
-    model->rope_inv_freq_.push_back(static_cast<float>(
-        std::pow(static_cast<double>(c.rope_theta), -2.0 * i / static_cast<double>(c.head_dim))));
-  }
+  model->rope_inv_freq_ = RopeInvFreq(c, c.context_length);
+  model->rope_attention_factor_ = RopeAttentionFactor(c);
   model->weights_ = std::move(weights);
   if (options.int8_weights) model->QuantizeInt8();
   return model;
@@ -253,6 +249,16 @@ void LlamaModel::Forward(const std::vector<SequenceStep>& steps, float* logits,
     }
   }
 
+  // Rotary frequencies per step: dynamic scaling follows each sequence's length (as
+  // transformers recomputes them for the longest position in the call).
+  std::vector<std::vector<float>> inv_freqs(steps.size(), rope_inv_freq_);
+  if (c.rope_scaling.type == RopeScaling::kDynamic) {
+    for (size_t i = 0; i < steps.size(); ++i) {
+      const int64_t length = steps[i].start + static_cast<int64_t>(steps[i].tokens.size());
+      if (length > c.context_length) inv_freqs[i] = RopeInvFreq(c, length);
+    }
+  }
+
   // Activations, row-major [token, features].
   std::vector<float> x(n * hidden), h(n * hidden), q(n * q_dim), k(n * kv_dim), v(n * kv_dim);
   std::vector<float> attn(n * q_dim), proj(n * hidden);
@@ -280,13 +286,14 @@ void LlamaModel::Forward(const std::vector<SequenceStep>& steps, float* logits,
       }
     }
     for (int64_t t = 0; t < n; ++t) {
+      const std::vector<float>& inv_freq = inv_freqs[owner[t]];
       for (int64_t hd = 0; hd < c.num_heads; ++hd) {
-        ApplyRope(&q[t * q_dim + hd * head_dim], head_dim, c.rope_style, position[t],
-                  rope_inv_freq_);
+        ApplyRope(&q[t * q_dim + hd * head_dim], head_dim, c.rope_style, position[t], inv_freq,
+                  rope_attention_factor_);
       }
       for (int64_t hd = 0; hd < c.num_kv_heads; ++hd) {
-        ApplyRope(&k[t * kv_dim + hd * head_dim], head_dim, c.rope_style, position[t],
-                  rope_inv_freq_);
+        ApplyRope(&k[t * kv_dim + hd * head_dim], head_dim, c.rope_style, position[t], inv_freq,
+                  rope_attention_factor_);
       }
       steps[owner[t]].cache->Store(l, position[t], &k[t * kv_dim], &v[t * kv_dim]);
     }

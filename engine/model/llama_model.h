@@ -103,6 +103,7 @@ class LlamaModel {
   std::vector<float> output_norm_;
   std::vector<Layer> layers_;
   std::vector<float> rope_inv_freq_;                 // head_dim / 2 entries.
+  float rope_attention_factor_ = 1.0f;               // yarn scales cos and sin.
   std::vector<std::vector<uint8_t>> owned_weights_;  // Matrices re-stored at load.
 };
 

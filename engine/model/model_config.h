@@ -15,6 +15,19 @@ enum class RopeStyle {
   kHalfSplit,      // (x[i], x[i + d/2]): HF checkpoints (rotate_half), GGUF qwen2.
 };
 
+// rope_scaling of config.json (transformers' modeling_rope_utils names and defaults).
+struct RopeScaling {
+  enum Type { kNone, kLinear, kDynamic, kLlama3, kYarn };
+  Type type = kNone;
+  double factor = 1.0;
+  double low_freq_factor = 1.0;    // llama3
+  double high_freq_factor = 4.0;   // llama3
+  double original_context = 8192;  // llama3, yarn: the pre-extension context length.
+  double beta_fast = 32.0;         // yarn
+  double beta_slow = 1.0;          // yarn
+  float attention_factor = 0.0f;   // yarn; 0: 0.1·ln(factor) + 1.
+};
+
 struct ModelConfig {
   std::string architecture;  // HF architectures name, e.g. "LlamaForCausalLM".
   int64_t vocab_size = 0;
@@ -28,6 +41,7 @@ struct ModelConfig {
   float rms_norm_eps = 1e-5f;
   float rope_theta = 10000.0f;
   RopeStyle rope_style = RopeStyle::kHalfSplit;
+  RopeScaling rope_scaling;
   bool qkv_bias = false;  // q/k/v projections carry biases (Qwen2).
   bool tied_embeddings = false;
   int32_t bos_token_id = -1;           // -1: none.

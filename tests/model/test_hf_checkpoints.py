@@ -53,6 +53,26 @@ def test_logits_match_transformers(tmp_path, model_class, config_class, dtype, s
     assert (got.argmax(axis=1) == expected.argmax(axis=1)).mean() >= 0.9
 
 
+@pytest.mark.parametrize("rope_scaling, max_positions", [
+    ({"type": "linear", "factor": 2.0}, 128),
+    ({"rope_type": "dynamic", "factor": 2.0}, 8),  # 14 tokens outgrow the 8 trained.
+    ({"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+      "original_max_position_embeddings": 16}, 128),
+    ({"rope_type": "yarn", "factor": 4.0}, 32),
+], ids=["linear", "dynamic", "llama3", "yarn"])
+def test_rope_scaling_matches_transformers(tmp_path, rope_scaling, max_positions):
+    config = LlamaConfig(**{**SHAPE, "max_position_embeddings": max_positions},
+                         rope_scaling=rope_scaling, rope_theta=500.0)
+    expected = save(tmp_path, LlamaForCausalLM, config, torch.float32, shard=False)
+    ours(tmp_path)
+    # transformers runs the whole sequence at once, so dynamic scaling uses its full
+    # length for every position: compare with our one-call prefill.
+    prefill = np.fromfile(tmp_path / "out.prefill.f32", dtype=np.float32)
+    np.testing.assert_allclose(prefill, expected[-1], atol=2e-2, rtol=0)
+    if rope_scaling.get("rope_type") != "dynamic":
+        np.testing.assert_allclose(ours(tmp_path), expected, atol=2e-2, rtol=0)
+
+
 def test_broken_checkpoints_name_the_problem(tmp_path):
     save(tmp_path, LlamaForCausalLM, LlamaConfig(**SHAPE), torch.float32, shard=False)
     config = json.loads((tmp_path / "config.json").read_text())
@@ -70,7 +90,8 @@ def test_broken_checkpoints_name_the_problem(tmp_path):
     assert "num_key_value_heads does not divide" in error(num_key_value_heads=3)
     assert "tensor model.embed_tokens.weight has shape [96, 64], expected [96, 32]" in error(
         hidden_size=32)
-    assert "rope_scaling is not supported" in error(rope_scaling={"type": "linear", "factor": 2.0})
+    assert "rope_scaling type 'longrope' is not supported" in error(
+        rope_scaling={"rope_type": "longrope", "factor": 2.0})
 
 
 def test_missing_shard_tensor_is_named(tmp_path):
