@@ -19,6 +19,7 @@ bool RegisterArchitecture(ArchitectureTraits traits) {
 }
 
 const ArchitectureTraits* FindGgufArchitecture(absl::string_view gguf_name) {
+  if (gguf_name.empty()) return nullptr;
   for (const auto& traits : Registry()) {
     if (traits->gguf_name == gguf_name) return traits.get();
   }
@@ -36,7 +37,9 @@ namespace {
 
 std::vector<std::string> SortedNames(std::string ArchitectureTraits::*field) {
   std::vector<std::string> names;
-  for (const auto& traits : Registry()) names.push_back((*traits).*field);
+  for (const auto& traits : Registry()) {
+    if (!((*traits).*field).empty()) names.push_back((*traits).*field);
+  }
   std::sort(names.begin(), names.end());
   return names;
 }

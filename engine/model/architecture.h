@@ -14,7 +14,7 @@ namespace llm {
 
 // What distinguishes members of the Llama family, which share one forward pass.
 struct ArchitectureTraits {
-  std::string gguf_name;  // GGUF general.architecture, also its metadata key prefix.
+  std::string gguf_name;  // GGUF general.architecture and key prefix; empty: none.
   std::string hf_name;    // HF config.json architectures[0].
   RopeStyle gguf_rope_style = RopeStyle::kAdjacentPairs;  // How GGUF stores Q/K rows.
   bool qkv_bias = false;                                  // q/k/v projections carry biases.

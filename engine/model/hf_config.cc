@@ -157,6 +157,14 @@ absl::StatusOr<ModelConfig> ModelConfigFromHfDirectory(const std::string& dir) {
   if (json.HasMember("rope_scaling") && !json["rope_scaling"].IsNull()) {
     ASSIGN_OR_RETURN(c.rope_scaling, ParseRopeScaling(json["rope_scaling"], path));
   }
+  // Mistral's window applies when set; Qwen2's only with use_sliding_window.
+  ASSIGN_OR_RETURN(c.sliding_window, keys.Int("sliding_window", 0));
+  ASSIGN_OR_RETURN(const bool qwen_window, keys.Bool("use_sliding_window", false));
+  if (hf_name == "Qwen2ForCausalLM" && !qwen_window) c.sliding_window = 0;
+  if (qwen_window) {
+    return absl::UnimplementedError(
+        absl::StrCat(path, ": use_sliding_window (per-layer windows) is not supported yet"));
+  }
   // Llama's and Qwen2's classes default tie_word_embeddings to false.
   ASSIGN_OR_RETURN(c.tied_embeddings, keys.Bool("tie_word_embeddings", false));
   ASSIGN_OR_RETURN(const std::vector<int32_t> bos, keys.Ids("bos_token_id"));

@@ -299,7 +299,8 @@ void LlamaModel::Forward(const std::vector<SequenceStep>& steps, float* logits,
     }
     for (size_t i = 0; i < steps.size(); ++i) {
       const SequenceKvCache& cache = *steps[i].cache;
-      const cpu::AttentionShape shape{c.num_heads, c.num_kv_heads, head_dim, cache.capacity()};
+      const cpu::AttentionShape shape{c.num_heads, c.num_kv_heads, head_dim, cache.capacity(),
+                                      c.sliding_window};
       cpu::CausalAttention(shape, &q[first[i] * q_dim], first[i + 1] - first[i], steps[i].start,
                            cache.keys(l), cache.values(l), &attn[first[i] * q_dim], pool);
     }

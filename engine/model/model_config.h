@@ -42,7 +42,8 @@ struct ModelConfig {
   float rope_theta = 10000.0f;
   RopeStyle rope_style = RopeStyle::kHalfSplit;
   RopeScaling rope_scaling;
-  bool qkv_bias = false;  // q/k/v projections carry biases (Qwen2).
+  int64_t sliding_window = 0;  // Attend to the last N positions only (Mistral); 0 is all.
+  bool qkv_bias = false;       // q/k/v projections carry biases (Qwen2).
   bool tied_embeddings = false;
   int32_t bos_token_id = -1;           // -1: none.
   std::vector<int32_t> eos_token_ids;  // Every id that ends generation.

@@ -9,7 +9,8 @@ import subprocess
 import numpy as np
 import pytest
 import torch
-from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
+from transformers import (LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM,
+                          Qwen2Config, Qwen2ForCausalLM)
 
 from fixture_models import MODEL_LOGITS
 
@@ -24,8 +25,10 @@ def save(tmp_path, model_class, config, dtype, shard):
     model = model_class(config).eval()
     model.to(dtype).save_pretrained(tmp_path, safe_serialization=True,
                                     max_shard_size="60KB" if shard else "1GB")
-    # The reference: transformers' own float32 forward over the stored (rounded) weights.
-    reference = model_class.from_pretrained(tmp_path, torch_dtype=torch.float32).eval()
+    # The reference: transformers' own float32 forward over the stored (rounded) weights,
+    # with the eager attention that applies every mask (sliding windows included).
+    reference = model_class.from_pretrained(tmp_path, torch_dtype=torch.float32,
+                                            attn_implementation="eager").eval()
     with torch.no_grad():
         return reference(torch.tensor([TOKENS])).logits[0].numpy()
 
@@ -71,6 +74,17 @@ def test_rope_scaling_matches_transformers(tmp_path, rope_scaling, max_positions
     np.testing.assert_allclose(prefill, expected[-1], atol=2e-2, rtol=0)
     if rope_scaling.get("rope_type") != "dynamic":
         np.testing.assert_allclose(ours(tmp_path), expected, atol=2e-2, rtol=0)
+
+
+def test_mistral_sliding_window_matches_transformers(tmp_path):
+    config = MistralConfig(**SHAPE, sliding_window=5)  # 14 tokens: most see only 5.
+    expected = save(tmp_path, MistralForCausalLM, config, torch.float32, shard=False)
+    got = ours(tmp_path)
+    np.testing.assert_allclose(got, expected, atol=2e-2, rtol=0)
+    # Without the window the logits would differ: the check has teeth.
+    config = json.loads((tmp_path / "config.json").read_text())
+    (tmp_path / "config.json").write_text(json.dumps({**config, "sliding_window": None}))
+    assert np.abs(ours(tmp_path) - expected).max() > 0.1
 
 
 def test_broken_checkpoints_name_the_problem(tmp_path):

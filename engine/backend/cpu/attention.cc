@@ -84,8 +84,11 @@ void CausalAttention(const AttentionShape& shape, const float* q, int64_t tokens
   };
   std::vector<Span> spans;
   for (int64_t t = 0; t < tokens; ++t) {
-    for (int64_t first = 0; first < start + t + 1; first += kChunk) {
-      spans.push_back({t, first, std::min(kChunk, start + t + 1 - first)});
+    const int64_t end = start + t + 1;
+    const int64_t begin = shape.window > 0 ? std::max<int64_t>(0, end - shape.window) : 0;
+    // Chunks on a fixed grid of absolute positions, whatever else is in the batch.
+    for (int64_t first = begin; first < end; first = (first / kChunk + 1) * kChunk) {
+      spans.push_back({t, first, std::min((first / kChunk + 1) * kChunk, end) - first});
     }
   }
   // Per item: the chunk's max score, Σ exp(score − max), and Σ exp(score − max)·v.

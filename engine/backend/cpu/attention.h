@@ -15,10 +15,12 @@ struct AttentionShape {
   int64_t kv_heads = 0;
   int64_t head_dim = 0;
   int64_t capacity = 0;  // Positions per kv head plane in the cache.
+  int64_t window = 0;    // Sliding window (Mistral): the last `window` positions; 0 is all.
 };
 
 // For new tokens t = 0..tokens-1 at positions start + t:
 //   out[t, h, :] = Σ_{p ≤ start+t} softmax_p(q[t, h, :] · k[h/g, p, :] / √head_dim) v[h/g, p, :]
+// (with a window, p also > start + t − window).
 // q and out are [tokens, heads, head_dim] in f32; k and v are [kv_heads, capacity,
 // head_dim] in f16, so each head's keys are one contiguous run (the layout
 // SequenceKvCache keeps; f16 halves the bytes each decoded token reads).

@@ -14,7 +14,7 @@ namespace llm::cpu {
 namespace {
 
 struct Case {
-  int64_t heads, kv_heads, head_dim, start, tokens, threads;
+  int64_t heads, kv_heads, head_dim, start, tokens, threads, window = 0;
 };
 
 std::vector<double> Naive(const AttentionShape& s, const std::vector<float>& q, int64_t tokens,
@@ -24,18 +24,19 @@ std::vector<double> Naive(const AttentionShape& s, const std::vector<float>& q, 
   for (int64_t t = 0; t < tokens; ++t) {
     for (int64_t h = 0; h < s.heads; ++h) {
       const int64_t visible = start + t + 1;
+      const int64_t first = s.window > 0 ? std::max<int64_t>(0, visible - s.window) : 0;
       const float* query = &q[(t * s.heads + h) * s.head_dim];
-      std::vector<double> w(visible);
+      std::vector<double> w(visible, 0.0);
       double max = -1e300, total = 0;
-      for (int64_t p = 0; p < visible; ++p) {
+      for (int64_t p = first; p < visible; ++p) {
         const float* key = &k[((h / group) * s.capacity + p) * s.head_dim];
         double dot = 0;
         for (int64_t d = 0; d < s.head_dim; ++d) dot += double{query[d]} * key[d];
         w[p] = dot / std::sqrt(static_cast<double>(s.head_dim));
         max = std::max(max, w[p]);
       }
-      for (double& x : w) total += (x = std::exp(x - max));
-      for (int64_t p = 0; p < visible; ++p) {
+      for (int64_t p = first; p < visible; ++p) total += (w[p] = std::exp(w[p] - max));
+      for (int64_t p = first; p < visible; ++p) {
         const float* value = &v[((h / group) * s.capacity + p) * s.head_dim];
         for (int64_t d = 0; d < s.head_dim; ++d) {
           out[(t * s.heads + h) * s.head_dim + d] += w[p] / total * value[d];
@@ -50,7 +51,7 @@ class AttentionTest : public testing::TestWithParam<Case> {};
 
 TEST_P(AttentionTest, MatchesTheFormula) {
   const Case c = GetParam();
-  const AttentionShape shape{c.heads, c.kv_heads, c.head_dim, c.start + c.tokens + 3};
+  const AttentionShape shape{c.heads, c.kv_heads, c.head_dim, c.start + c.tokens + 3, c.window};
   std::mt19937 rng(static_cast<int>(c.head_dim * 131 + c.start));
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::vector<float> q(c.tokens * c.heads * c.head_dim);
