@@ -1,38 +1,8 @@
 #include "engine/model/gguf/gguf_builder.h"
 
+#include "engine/model/gguf/gguf_file.h"
+
 namespace llm {
-namespace {
-
-// ggml_type ids (ggml.h) of the engine's dtypes.
-uint32_t GgmlType(DType type) {
-  switch (type) {
-    case DType::kF32:
-      return 0;
-    case DType::kF16:
-      return 1;
-    case DType::kQ4_0:
-      return 2;
-    case DType::kQ4_1:
-      return 3;
-    case DType::kQ5_0:
-      return 6;
-    case DType::kQ5_1:
-      return 7;
-    case DType::kQ8_0:
-      return 8;
-    case DType::kQ4_K:
-      return 12;
-    case DType::kQ5_K:
-      return 13;
-    case DType::kQ6_K:
-      return 14;
-    case DType::kBF16:
-      return 30;
-  }
-  return 0;
-}
-
-}  // namespace
 
 void GgufBuilder::Str(std::string& out, const std::string& s) {
   Pod<uint64_t>(out, s.size());
@@ -84,7 +54,7 @@ void GgufBuilder::AddTensor(const std::string& name, const std::vector<uint64_t>
   Str(tensor_infos_, name);
   Pod<uint32_t>(tensor_infos_, static_cast<uint32_t>(shape.size()));
   for (uint64_t d : shape) Pod(tensor_infos_, d);
-  Pod<uint32_t>(tensor_infos_, GgmlType(type));
+  Pod<uint32_t>(tensor_infos_, GgmlTypeId(type));
   Pod<uint64_t>(tensor_infos_, data_.size());
   data_ += bytes;
   data_.resize((data_.size() + 31) / 32 * 32, '\0');

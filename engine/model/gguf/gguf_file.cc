@@ -13,33 +13,17 @@ constexpr uint64_t kMaxDims = 4;
 constexpr uint64_t kMaxDimSize = uint64_t{1} << 40;
 
 // ggml_type ids (ggml.h) of the types the engine computes with.
+constexpr std::pair<uint32_t, DType> kGgmlTypes[] = {
+    {0, DType::kF32},   {1, DType::kF16},   {2, DType::kQ4_0},  {3, DType::kQ4_1},
+    {6, DType::kQ5_0},  {7, DType::kQ5_1},  {8, DType::kQ8_0},  {12, DType::kQ4_K},
+    {13, DType::kQ5_K}, {14, DType::kQ6_K}, {30, DType::kBF16},
+};
+
 std::optional<DType> DTypeFromGgml(uint32_t id) {
-  switch (id) {
-    case 0:
-      return DType::kF32;
-    case 1:
-      return DType::kF16;
-    case 2:
-      return DType::kQ4_0;
-    case 3:
-      return DType::kQ4_1;
-    case 6:
-      return DType::kQ5_0;
-    case 7:
-      return DType::kQ5_1;
-    case 8:
-      return DType::kQ8_0;
-    case 12:
-      return DType::kQ4_K;
-    case 13:
-      return DType::kQ5_K;
-    case 14:
-      return DType::kQ6_K;
-    case 30:
-      return DType::kBF16;
-    default:
-      return std::nullopt;
+  for (const auto& [ggml_id, type] : kGgmlTypes) {
+    if (ggml_id == id) return type;
   }
+  return std::nullopt;
 }
 
 size_t ScalarSize(GgufType type) {
@@ -316,6 +300,13 @@ class GgufParser {
   size_t pos_ = 0;
   std::vector<uint64_t> offsets_;
 };
+
+uint32_t GgmlTypeId(DType type) {
+  for (const auto& [ggml_id, t] : kGgmlTypes) {
+    if (t == type) return ggml_id;
+  }
+  return 0;
+}
 
 int64_t GgufTensor::elements() const {
   int64_t n = 1;

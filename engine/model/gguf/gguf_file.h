@@ -50,6 +50,9 @@ struct GgufValue {
   std::vector<absl::string_view> strings;  // Arrays of strings.
 };
 
+// The ggml_type id GGUF files use for `type`.
+uint32_t GgmlTypeId(DType type);
+
 struct GgufTensor {
   std::string name;
   DType type = DType::kF32;
