@@ -1,7 +1,6 @@
 #include "engine/tokenizer/tokenizer.h"
 
 #include <algorithm>
-#include <limits>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -9,8 +8,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "common/status_macros.h"
+#include "engine/tokenizer/bpe_merge.h"
 #include "engine/tokenizer/byte_level.h"
-#include "engine/tokenizer/sentencepiece_bpe.h"
 #include "engine/tokenizer/unicode.h"
 
 namespace llm {
@@ -111,8 +110,8 @@ absl::Status Tokenizer::LoadByteLevel(const GgufFile& gguf) {
   return absl::OkStatus();
 }
 
-// Byte-level BPE over one pre-tokenized piece: start from its characters (in the
-// byte-level alphabet) and merge the adjacent pair of lowest rank until none applies.
+// Byte-level BPE over one pre-tokenized piece: its characters (in the byte-level
+// alphabet) merge by rank, lowest first.
 void Tokenizer::EncodeByteLevelPiece(absl::string_view piece, std::vector<int32_t>& out) const {
   const std::string mapped = BytesToByteLevel(piece);
   if (ignore_merges_) {
@@ -121,24 +120,16 @@ void Tokenizer::EncodeByteLevelPiece(absl::string_view piece, std::vector<int32_
       return;
     }
   }
-  std::vector<std::string> symbols;
-  for (const Utf8Char& c : DecodeUtf8(mapped)) symbols.push_back(mapped.substr(c.offset, c.length));
   std::string key;
-  while (symbols.size() > 1) {
-    int32_t best_rank = std::numeric_limits<int32_t>::max();
-    size_t best = 0;
-    for (size_t i = 0; i + 1 < symbols.size(); ++i) {
-      key.assign(symbols[i]).append(" ").append(symbols[i + 1]);
-      if (auto it = merge_ranks_.find(key); it != merge_ranks_.end() && it->second < best_rank) {
-        best_rank = it->second;
-        best = i;
-      }
-    }
-    if (best_rank == std::numeric_limits<int32_t>::max()) break;
-    symbols[best] += symbols[best + 1];
-    symbols.erase(symbols.begin() + static_cast<std::ptrdiff_t>(best) + 1);
-  }
-  for (const std::string& symbol : symbols) {
+  const PairScore score = [&](absl::string_view left,
+                              absl::string_view right) -> std::optional<float> {
+    key.assign(left.data(), left.size()).append(" ").append(right.data(), right.size());
+    auto it = merge_ranks_.find(key);
+    if (it == merge_ranks_.end()) return std::nullopt;
+    return -static_cast<float>(it->second);  // Lower rank merges first.
+  };
+  const std::vector<absl::string_view> symbols = BpeMerge(mapped, score);
+  for (absl::string_view symbol : symbols) {
     auto it = token_ids_.find(symbol);
     if (it != token_ids_.end()) {
       out.push_back(it->second);
@@ -154,12 +145,15 @@ void Tokenizer::EncodeSentencePiece(absl::string_view text, bool after_special,
                                     std::vector<int32_t>& out) const {
   const std::string escaped = absl::StrReplaceAll(
       absl::StrCat(add_space_prefix_ && after_special ? " " : "", text), {{" ", kSpaceMark}});
-  const PieceScore score = [this](absl::string_view piece) -> std::optional<float> {
-    auto it = token_ids_.find(piece);
+  std::string joined;
+  const PairScore score = [&](absl::string_view left,
+                              absl::string_view right) -> std::optional<float> {
+    joined.assign(left.data(), left.size()).append(right.data(), right.size());
+    auto it = token_ids_.find(joined);
     if (it == token_ids_.end()) return std::nullopt;
     return scores_[it->second];
   };
-  for (absl::string_view piece : SentencePieceSegments(escaped, score)) {
+  for (absl::string_view piece : BpeMerge(escaped, score)) {
     if (auto it = token_ids_.find(piece); it != token_ids_.end()) {
       out.push_back(it->second);
       continue;

@@ -1,4 +1,4 @@
-#include "engine/tokenizer/sentencepiece_bpe.h"
+#include "engine/tokenizer/bpe_merge.h"
 
 #include <queue>
 
@@ -27,8 +27,7 @@ struct Candidate {
 
 }  // namespace
 
-std::vector<absl::string_view> SentencePieceSegments(absl::string_view text,
-                                                     const PieceScore& score) {
+std::vector<absl::string_view> BpeMerge(absl::string_view text, const PairScore& score) {
   std::vector<Symbol> symbols;
   const std::vector<Utf8Char> chars = DecodeUtf8(text);
   for (size_t i = 0; i < chars.size(); ++i) {
@@ -41,7 +40,9 @@ std::vector<absl::string_view> SentencePieceSegments(absl::string_view text,
     const Symbol& a = symbols[left];
     const Symbol& b = symbols[a.next];
     const size_t length = a.length + b.length;
-    if (std::optional<float> s = score(text.substr(a.offset, length)); s.has_value()) {
+    if (std::optional<float> s =
+            score(text.substr(a.offset, a.length), text.substr(b.offset, b.length));
+        s.has_value()) {
       queue.push({*s, left, length});
     }
   };
