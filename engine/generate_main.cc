@@ -3,6 +3,7 @@
 // load, prefill and decode timings on stderr.
 //   bazel run //engine:generate -- --prompt "The capital of France is" --max_tokens 32
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,7 +23,8 @@
 #include "engine/sampling/text_stream.h"
 #include "engine/tokenizer/tokenizer.h"
 
-ABSL_FLAG(std::string, model, "", "a .gguf model file (default: the embedded default model)");
+ABSL_FLAG(std::string, model, "",
+          "a .gguf model file or an HF checkpoint directory (default: the embedded model)");
 ABSL_FLAG(std::string, prompt, "", "the prompt text");
 ABSL_FLAG(int, max_tokens, 128, "most tokens to generate");
 ABSL_FLAG(double, temperature, 0.0, "sampling temperature; 0 = greedy");
@@ -54,19 +56,23 @@ int Run(int argc, char** argv) {
   if (threads == 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
   const absl::Time load_start = absl::Now();
-  std::unique_ptr<GgufFile> gguf = ValueOrExit(GgufFile::Open(path), "--model");
-  std::unique_ptr<Tokenizer> tokenizer = ValueOrExit(Tokenizer::FromGguf(*gguf), "--model");
-  int64_t parameters = 0;
-  for (const GgufTensor& t : gguf->tensors()) parameters += t.elements();
-  std::unique_ptr<LlamaModel> model = ValueOrExit(
-      LlamaModel::FromGguf(std::move(gguf), {.int8_weights = absl::GetFlag(FLAGS_use_int8)}),
-      "--model");
+  std::unique_ptr<Tokenizer> tokenizer;
+  std::unique_ptr<LlamaModel> model;
+  const LoadOptions options{.int8_weights = absl::GetFlag(FLAGS_use_int8)};
+  if (std::filesystem::is_directory(path)) {
+    tokenizer = ValueOrExit(Tokenizer::FromHfDirectory(path), "--model");
+    model = ValueOrExit(LlamaModel::FromHfDirectory(path, options), "--model");
+  } else {
+    std::unique_ptr<GgufFile> gguf = ValueOrExit(GgufFile::Open(path), "--model");
+    tokenizer = ValueOrExit(Tokenizer::FromGguf(*gguf), "--model");
+    model = ValueOrExit(LlamaModel::FromGguf(std::move(gguf), options), "--model");
+  }
   const ModelConfig& config = model->config();
   const double load_s = absl::ToDoubleSeconds(absl::Now() - load_start);
-  std::fprintf(stderr, "loaded %s: %s, %.1fM parameters, %d layers, vocab %lld, in %.2fs\n",
-               path.c_str(), config.architecture.c_str(), parameters / 1e6,
-               static_cast<int>(config.num_layers), static_cast<long long>(config.vocab_size),
-               load_s);
+  std::fprintf(stderr, "loaded %s: %s, %d layers, hidden %lld, vocab %lld, in %.2fs\n",
+               path.c_str(), config.architecture.c_str(), static_cast<int>(config.num_layers),
+               static_cast<long long>(config.hidden_size),
+               static_cast<long long>(config.vocab_size), load_s);
 
   const std::vector<int32_t> prompt =
       tokenizer->Encode(absl::GetFlag(FLAGS_prompt), /*add_special=*/true, /*parse_special=*/true);

@@ -153,6 +153,17 @@ absl::StatusOr<PreTokenizer> PreTokenizerFromGguf(absl::string_view pre) {
   return absl::UnimplementedError(absl::StrCat("pre-tokenizer '", pre, "' is not supported yet"));
 }
 
+absl::StatusOr<PreTokenizer> PreTokenizerFromRegex(absl::string_view regex) {
+  static constexpr absl::string_view kLlama3Regex =
+      R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+  static constexpr absl::string_view kQwen2Regex =
+      R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+  if (regex == kLlama3Regex) return PreTokenizer::kLlama3;
+  if (regex == kQwen2Regex) return PreTokenizer::kQwen2;
+  return absl::UnimplementedError(
+      absl::StrCat("pre-tokenizer regex '", regex, "' is not supported yet"));
+}
+
 std::vector<absl::string_view> PreTokenize(PreTokenizer kind, absl::string_view text) {
   const std::vector<Utf8Char> s = DecodeUtf8(text);
   std::vector<absl::string_view> out;

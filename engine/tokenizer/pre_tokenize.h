@@ -28,6 +28,10 @@ enum class PreTokenizer {
 // Maps GGUF's tokenizer.ggml.pre to a pre-tokenizer; UNIMPLEMENTED for unknown ids.
 absl::StatusOr<PreTokenizer> PreTokenizerFromGguf(absl::string_view pre);
 
+// Maps a tokenizer.json Split regex to the pre-tokenizer that implements it;
+// UNIMPLEMENTED for other regexes.
+absl::StatusOr<PreTokenizer> PreTokenizerFromRegex(absl::string_view regex);
+
 // Splits `text`; the pieces are views into it and concatenate back to it exactly.
 std::vector<absl::string_view> PreTokenize(PreTokenizer kind, absl::string_view text);
 

@@ -10,104 +10,70 @@
 #include "common/status_macros.h"
 #include "engine/tokenizer/bpe_merge.h"
 #include "engine/tokenizer/byte_level.h"
+#include "engine/tokenizer/gguf_vocab.h"
+#include "engine/tokenizer/tokenizer_json.h"
 #include "engine/tokenizer/unicode.h"
 
 namespace llm {
 namespace {
 
-// GGUF tokenizer.ggml.token_type values.
-constexpr int64_t kTokenControl = 3;
-constexpr int64_t kTokenUserDefined = 4;
-constexpr int64_t kTokenByte = 6;
-
 constexpr absl::string_view kSpaceMark = "\xE2\x96\x81";  // ▁ U+2581
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromGguf(const GgufFile& gguf) {
-  ASSIGN_OR_RETURN(absl::string_view model, gguf.GetString("tokenizer.ggml.model"));
+absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::Create(TokenizerSpec spec,
+                                                             absl::string_view source) {
+  const size_t vocab = spec.tokens.size();
+  if (spec.control.size() != vocab || spec.whole.size() != vocab) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": inconsistent token lists"));
+  }
   std::unique_ptr<Tokenizer> t(new Tokenizer());
-  if (model == "gpt2") {
-    t->kind_ = Kind::kByteLevelBpe;
-  } else if (model == "llama") {
-    t->kind_ = Kind::kSentencePiece;
-  } else {
-    return absl::UnimplementedError(absl::StrCat(gguf.path(), ": tokenizer model '", model,
-                                                 "' is not supported (supported: gpt2, llama)"));
-  }
-
-  ASSIGN_OR_RETURN(const std::vector<absl::string_view>* tokens,
-                   gguf.GetStringArray("tokenizer.ggml.tokens"));
-  const size_t vocab = tokens->size();
-  std::vector<int64_t> types(vocab, 1);
-  if (gguf.Has("tokenizer.ggml.token_type")) {
-    ASSIGN_OR_RETURN(types, gguf.GetIntArray("tokenizer.ggml.token_type"));
-    if (types.size() != vocab) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(gguf.path(), ": tokenizer.ggml.token_type has ", types.size(),
-                       " entries for ", vocab, " tokens"));
-    }
-  }
+  t->kind_ = spec.kind;
   t->byte_tokens_.assign(256, -1);
   t->token_byte_.assign(vocab, -1);
   for (size_t id = 0; id < vocab; ++id) {
-    const std::string text((*tokens)[id]);
-    t->tokens_.push_back(text);
-    t->special_.push_back(types[id] == kTokenControl);
+    const std::string& text = spec.tokens[id];
+    t->special_.push_back(spec.control[id]);
     t->token_ids_.emplace(text, static_cast<int32_t>(id));
-    if ((types[id] == kTokenControl || types[id] == kTokenUserDefined) && !text.empty()) {
+    if (spec.whole[id] && !text.empty()) {
       t->special_texts_.emplace_back(text, static_cast<int32_t>(id));
     }
+    // SentencePiece byte-fallback tokens are spelled <0xXX>.
     unsigned byte = 0;
-    if (types[id] == kTokenByte && text.size() == 6 && absl::StartsWith(text, "<0x") &&
-        absl::SimpleHexAtoi(text.substr(3, 2), &byte) && byte < 256) {
+    if (spec.kind == Kind::kSentencePiece && text.size() == 6 && absl::StartsWith(text, "<0x") &&
+        text[5] == '>' && absl::SimpleHexAtoi(text.substr(3, 2), &byte) && byte < 256) {
       t->byte_tokens_[byte] = static_cast<int32_t>(id);
       t->token_byte_[id] = static_cast<int16_t>(byte);
     }
   }
   std::sort(t->special_texts_.begin(), t->special_texts_.end(),
             [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
-
-  if (t->kind_ == Kind::kByteLevelBpe) {
-    RETURN_IF_ERROR(t->LoadByteLevel(gguf));
-  } else {
-    ASSIGN_OR_RETURN(t->scores_, gguf.GetFloatArray("tokenizer.ggml.scores"));
-    if (t->scores_.size() != vocab) {
-      return absl::InvalidArgumentError(absl::StrCat(gguf.path(), ": tokenizer.ggml.scores has ",
-                                                     t->scores_.size(), " entries for ", vocab,
-                                                     " tokens"));
-    }
-    ASSIGN_OR_RETURN(t->add_space_prefix_, gguf.GetBoolOr("tokenizer.ggml.add_space_prefix", true));
+  for (size_t rank = 0; rank < spec.merges.size(); ++rank) {
+    t->merge_ranks_.emplace(std::move(spec.merges[rank]), static_cast<int32_t>(rank));
   }
-
-  ASSIGN_OR_RETURN(const uint64_t bos, gguf.GetUIntOr("tokenizer.ggml.bos_token_id", vocab));
-  ASSIGN_OR_RETURN(const uint64_t unk, gguf.GetUIntOr("tokenizer.ggml.unknown_token_id", vocab));
-  t->bos_id_ = bos < vocab ? static_cast<int32_t>(bos) : -1;
-  t->unk_id_ = unk < vocab ? static_cast<int32_t>(unk) : -1;
-  // SentencePiece vocabularies add BOS unless told otherwise; byte-level ones do not.
-  ASSIGN_OR_RETURN(t->add_bos_, gguf.GetBoolOr("tokenizer.ggml.add_bos_token",
-                                               t->kind_ == Kind::kSentencePiece));
-  t->add_bos_ = t->add_bos_ && t->bos_id_ >= 0;
+  if (spec.kind == Kind::kSentencePiece && t->merge_ranks_.empty() && spec.scores.size() != vocab) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": a SentencePiece vocabulary needs scores or merges"));
+  }
+  t->tokens_ = std::move(spec.tokens);
+  t->scores_ = std::move(spec.scores);
+  t->pre_tokenizer_ = spec.pre_tokenizer;
+  t->ignore_merges_ = spec.ignore_merges;
+  t->add_space_prefix_ = spec.add_space_prefix;
+  t->bos_id_ = spec.bos_id >= 0 && static_cast<size_t>(spec.bos_id) < vocab ? spec.bos_id : -1;
+  t->unk_id_ = spec.unk_id >= 0 && static_cast<size_t>(spec.unk_id) < vocab ? spec.unk_id : -1;
+  t->add_bos_ = spec.add_bos && t->bos_id_ >= 0;
   return t;
 }
 
-absl::Status Tokenizer::LoadByteLevel(const GgufFile& gguf) {
-  ASSIGN_OR_RETURN(absl::string_view pre, gguf.Has("tokenizer.ggml.pre")
-                                              ? gguf.GetString("tokenizer.ggml.pre")
-                                              : absl::StatusOr<absl::string_view>("default"));
-  absl::StatusOr<PreTokenizer> pre_tokenizer = PreTokenizerFromGguf(pre);
-  if (!pre_tokenizer.ok()) {
-    return absl::UnimplementedError(
-        absl::StrCat(gguf.path(), ": ", pre_tokenizer.status().message()));
-  }
-  pre_tokenizer_ = *pre_tokenizer;
-  ignore_merges_ = pre_tokenizer_ == PreTokenizer::kLlama3;
-  ASSIGN_OR_RETURN(const std::vector<absl::string_view>* merges,
-                   gguf.GetStringArray("tokenizer.ggml.merges"));
-  for (size_t rank = 0; rank < merges->size(); ++rank) {
-    merge_ranks_.emplace(std::string((*merges)[rank]), static_cast<int32_t>(rank));
-  }
-  return absl::OkStatus();
+absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromGguf(const GgufFile& gguf) {
+  ASSIGN_OR_RETURN(TokenizerSpec spec, TokenizerSpecFromGguf(gguf));
+  return Create(std::move(spec), gguf.path());
+}
+
+absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromHfDirectory(const std::string& dir) {
+  ASSIGN_OR_RETURN(TokenizerSpec spec, TokenizerSpecFromHfDirectory(dir));
+  return Create(std::move(spec), dir);
 }
 
 // Byte-level BPE over one pre-tokenized piece: its characters (in the byte-level
@@ -146,8 +112,16 @@ void Tokenizer::EncodeSentencePiece(absl::string_view text, bool after_special,
   const std::string escaped = absl::StrReplaceAll(
       absl::StrCat(add_space_prefix_ && after_special ? " " : "", text), {{" ", kSpaceMark}});
   std::string joined;
+  // GGUF vocabularies rank a merge by the merged piece's score; tokenizer.json files by
+  // the pair's place in the merge list.
   const PairScore score = [&](absl::string_view left,
                               absl::string_view right) -> std::optional<float> {
+    if (!merge_ranks_.empty()) {
+      joined.assign(left.data(), left.size()).append(" ").append(right.data(), right.size());
+      auto it = merge_ranks_.find(joined);
+      if (it == merge_ranks_.end()) return std::nullopt;
+      return -static_cast<float>(it->second);
+    }
     joined.assign(left.data(), left.size()).append(right.data(), right.size());
     auto it = token_ids_.find(joined);
     if (it == token_ids_.end()) return std::nullopt;

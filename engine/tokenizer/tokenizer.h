@@ -20,13 +20,21 @@
 #include "absl/strings/string_view.h"
 #include "engine/model/gguf/gguf_file.h"
 #include "engine/tokenizer/pre_tokenize.h"
+#include "engine/tokenizer/tokenizer_spec.h"
 
 namespace llm {
 
 class Tokenizer {
  public:
-  // Reads the vocabulary, merges or scores, and special tokens from GGUF metadata.
+  // Builds a tokenizer; `source` names the file for errors.
+  static absl::StatusOr<std::unique_ptr<Tokenizer>> Create(TokenizerSpec spec,
+                                                           absl::string_view source);
+
+  // From GGUF metadata (gguf_vocab.h).
   static absl::StatusOr<std::unique_ptr<Tokenizer>> FromGguf(const GgufFile& gguf);
+
+  // From an HF checkpoint's tokenizer.json and tokenizer_config.json (tokenizer_json.h).
+  static absl::StatusOr<std::unique_ptr<Tokenizer>> FromHfDirectory(const std::string& dir);
 
   int32_t vocab_size() const { return static_cast<int32_t>(tokens_.size()); }
   int32_t bos_id() const { return bos_id_; }
@@ -49,10 +57,9 @@ class Tokenizer {
   std::string Decode(const std::vector<int32_t>& ids, bool skip_special) const;
 
  private:
-  enum class Kind { kByteLevelBpe, kSentencePiece };
+  using Kind = TokenizerSpec::Kind;
 
   Tokenizer() = default;
-  absl::Status LoadByteLevel(const GgufFile& gguf);
   void EncodeFragment(absl::string_view text, bool after_special, std::vector<int32_t>& out) const;
   void EncodeByteLevelPiece(absl::string_view piece, std::vector<int32_t>& out) const;
   void EncodeSentencePiece(absl::string_view text, bool after_special,
@@ -71,7 +78,7 @@ class Tokenizer {
   PreTokenizer pre_tokenizer_ = PreTokenizer::kGpt2;
   // A piece that is itself a token skips merging (Llama-3's tokenizer.json ignore_merges).
   bool ignore_merges_ = false;
-  // SentencePiece.
+  // SentencePiece: piece scores (GGUF), or merge ranks in merge_ranks_ (tokenizer.json).
   std::vector<float> scores_;
   std::vector<int32_t> byte_tokens_;  // Byte value → id of its <0xXX> token (-1: none).
   std::vector<int16_t> token_byte_;   // Token id → the byte it stands for (-1: not a byte).

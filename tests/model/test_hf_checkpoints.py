@@ -124,3 +124,41 @@ def test_missing_shard_tensor_is_named(tmp_path):
                           text=True, timeout=60)
     assert done.returncode != 0
     assert "tensor model.layers.1.mlp.down_proj.weight is missing" in done.stderr
+
+
+def test_generate_cli_on_an_hf_checkpoint_matches_transformers(tmp_path):
+    """The CLI reads tokenizer.json and the safetensors weights; its greedy tokens follow
+    transformers' generate until the first near-tie (both within 0.5 logits)."""
+    import sys
+    from transformers import PreTrainedTokenizerFast
+
+    from conftest import BIN_DIR, ROOT
+    sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
+    from make_gguf_llama import train_byte_level
+
+    hf_tokenizer = PreTrainedTokenizerFast(tokenizer_object=train_byte_level("llama-bpe"),
+                                           bos_token="<|begin_of_text|>",
+                                           eos_token="<|end_of_text|>")
+    hf_tokenizer.save_pretrained(tmp_path)
+    config = LlamaConfig(**{**SHAPE, "vocab_size": len(hf_tokenizer)},
+                         bos_token_id=hf_tokenizer.bos_token_id,
+                         eos_token_id=hf_tokenizer.eos_token_id)
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(config).eval()
+    model.save_pretrained(tmp_path, safe_serialization=True)
+
+    prompt = "Once upon a time, 12 fish"
+    ids = hf_tokenizer(prompt, add_special_tokens=False).input_ids
+    with torch.no_grad():
+        theirs = model.generate(torch.tensor([ids]), max_new_tokens=12, do_sample=False,
+                                min_new_tokens=12, pad_token_id=0)[0, len(ids):].tolist()
+    done = subprocess.run([BIN_DIR / "engine" / "generate", f"--model={tmp_path}",
+                           f"--prompt={prompt}", "--max_tokens=12", "--token_ids",
+                           "--ignore_eos"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    ours = [int(t) for t in done.stdout.split()]
+    if ours != theirs:
+        step = next(i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b)
+        with torch.no_grad():
+            logits = model(torch.tensor([ids + ours[:step]])).logits[0, -1]
+        assert abs(float(logits[ours[step]] - logits[theirs[step]])) < 0.5, step

@@ -1,8 +1,10 @@
 // Test helper: tokenizes each line of stdin (a JSON string literal, so any text fits
-// on one line) with the engine's tokenizer for a GGUF model and prints one JSON object
-// per line: {"ids": [...], "decoded": "<the ids decoded back to text>"}.
-//   tokenize_gguf MODEL.gguf < lines.jsonl
+// on one line) with the engine's tokenizer for a model and prints one JSON object per
+// line: {"ids": [...], "decoded": "<the ids decoded back to text>"}.
+//   tokenize_gguf MODEL < lines.jsonl   (MODEL: a .gguf file, or an HF directory whose
+//                                         tokenizer.json is read)
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <string>
 
@@ -14,15 +16,17 @@
 
 int main(int argc, char** argv) {
   if (argc != 2) {
-    std::fprintf(stderr, "usage: tokenize_gguf MODEL.gguf < lines\n");
+    std::fprintf(stderr, "usage: tokenize_gguf MODEL < lines\n");
     return 2;
   }
-  auto gguf = llm::GgufFile::Open(argv[1]);
-  if (!gguf.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(gguf.status().message()).c_str());
-    return 1;
-  }
-  auto tokenizer = llm::Tokenizer::FromGguf(**gguf);
+  absl::StatusOr<std::unique_ptr<llm::Tokenizer>> tokenizer =
+      std::filesystem::is_directory(argv[1])
+          ? llm::Tokenizer::FromHfDirectory(argv[1])
+          : [&]() -> absl::StatusOr<std::unique_ptr<llm::Tokenizer>> {
+    auto gguf = llm::GgufFile::Open(argv[1]);
+    if (!gguf.ok()) return gguf.status();
+    return llm::Tokenizer::FromGguf(**gguf);
+  }();
   if (!tokenizer.ok()) {
     std::fprintf(stderr, "%s\n", std::string(tokenizer.status().message()).c_str());
     return 1;
