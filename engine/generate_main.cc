@@ -69,10 +69,7 @@ int Run(int argc, char** argv) {
   }
   const ModelConfig& config = model->config();
   const double load_s = absl::ToDoubleSeconds(absl::Now() - load_start);
-  std::fprintf(stderr, "loaded %s: %s, %d layers, hidden %lld, vocab %lld, in %.2fs\n",
-               path.c_str(), config.architecture.c_str(), static_cast<int>(config.num_layers),
-               static_cast<long long>(config.hidden_size),
-               static_cast<long long>(config.vocab_size), load_s);
+  std::fprintf(stderr, "loaded %s in %.2fs: %s\n", path.c_str(), load_s, model->Summary().c_str());
 
   const std::vector<int32_t> prompt =
       tokenizer->Encode(absl::GetFlag(FLAGS_prompt), /*add_special=*/true, /*parse_special=*/true);

@@ -1,9 +1,11 @@
 #include "engine/model/llama_model.h"
 
 #include <cmath>
+#include <map>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "engine/backend/cpu/attention.h"
@@ -208,6 +210,39 @@ absl::StatusOr<std::unique_ptr<LlamaModel>> LlamaModel::FromWeights(
   model->weights_ = std::move(weights);
   if (options.int8_weights) model->QuantizeInt8();
   return model;
+}
+
+std::string LlamaModel::Summary() const {
+  std::vector<const cpu::WeightView*> matrices = {&embeddings_};
+  if (lm_head_.data != embeddings_.data) matrices.push_back(&lm_head_);
+  for (const Layer& layer : layers_) {
+    for (const cpu::WeightView* w :
+         {&layer.q, &layer.k, &layer.v, &layer.o, &layer.gate, &layer.up, &layer.down}) {
+      matrices.push_back(w);
+    }
+  }
+  int64_t parameters = static_cast<int64_t>(output_norm_.size());
+  size_t bytes = output_norm_.size() * sizeof(float);
+  std::map<std::string, int64_t> formats;  // dtype name → parameters.
+  for (const cpu::WeightView* w : matrices) {
+    parameters += w->rows * w->cols;
+    bytes += RowBytes(w->type, w->cols) * w->rows;
+    formats[std::string(Info(w->type).name)] += w->rows * w->cols;
+  }
+  for (const Layer& layer : layers_) {
+    const size_t vectors = layer.attn_norm.size() + layer.ffn_norm.size() + layer.q_bias.size() +
+                           layer.k_bias.size() + layer.v_bias.size();
+    parameters += static_cast<int64_t>(vectors);
+    bytes += vectors * sizeof(float);
+  }
+  std::vector<std::string> shares;
+  for (const auto& [name, count] : formats) {
+    shares.push_back(absl::StrFormat("%s %.0f%%", name, 100.0 * count / parameters));
+  }
+  return absl::StrFormat("%s, %.1fM parameters (%s), %.1f MB of weights, %d layers, context %d",
+                         config_.architecture, parameters / 1e6, absl::StrJoin(shares, ", "),
+                         bytes / 1e6, static_cast<int>(config_.num_layers),
+                         static_cast<int>(config_.context_length));
 }
 
 void LlamaModel::QuantizeInt8() {

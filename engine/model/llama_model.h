@@ -69,6 +69,9 @@ class LlamaModel {
 
   const ModelConfig& config() const { return config_; }
 
+  // One line for logs: parameters, weight formats and the bytes they occupy.
+  std::string Summary() const;
+
   // Runs the new tokens of every sequence in `steps` through the model in one pass: the
   // projections see all tokens at once, attention runs per sequence over its own cache.
   // Writes the logits of step i's last token to logits + i * vocab_size. Each
