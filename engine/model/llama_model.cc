@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/log.h"
 #include "common/status_macros.h"
 #include "engine/backend/cpu/attention.h"
 #include "engine/backend/cpu/dequantize.h"
@@ -208,19 +209,50 @@ absl::StatusOr<std::unique_ptr<LlamaModel>> LlamaModel::FromWeights(
   model->rope_inv_freq_ = RopeInvFreq(c, c.context_length);
   model->rope_attention_factor_ = RopeAttentionFactor(c);
   model->weights_ = std::move(weights);
+  model->PrefaultWeights();
   if (options.int8_weights) model->QuantizeInt8();
   return model;
 }
 
-std::string LlamaModel::Summary() const {
-  std::vector<const cpu::WeightView*> matrices = {&embeddings_};
+std::vector<cpu::WeightView*> LlamaModel::Matrices() {
+  std::vector<cpu::WeightView*> matrices = {&embeddings_};
   if (lm_head_.data != embeddings_.data) matrices.push_back(&lm_head_);
-  for (const Layer& layer : layers_) {
-    for (const cpu::WeightView* w :
+  for (Layer& layer : layers_) {
+    for (cpu::WeightView* w :
          {&layer.q, &layer.k, &layer.v, &layer.o, &layer.gate, &layer.up, &layer.down}) {
       matrices.push_back(w);
     }
   }
+  return matrices;
+}
+
+std::vector<const cpu::WeightView*> LlamaModel::Matrices() const {
+  std::vector<cpu::WeightView*> matrices = const_cast<LlamaModel*>(this)->Matrices();
+  return std::vector<const cpu::WeightView*>(matrices.begin(), matrices.end());
+}
+
+void LlamaModel::PrefaultWeights() const {
+  size_t total = 0;
+  for (const cpu::WeightView* w : Matrices()) total += RowBytes(w->type, w->cols) * w->rows;
+  constexpr size_t kPage = 4096;
+  const bool report = total > (size_t{1} << 30);
+  size_t done = 0;
+  int reported = 0;
+  volatile uint8_t sink = 0;
+  for (const cpu::WeightView* w : Matrices()) {
+    const size_t bytes = RowBytes(w->type, w->cols) * w->rows;
+    for (size_t at = 0; at < bytes; at += kPage) sink = sink + w->data[at];
+    done += bytes;
+    if (report && done * 10 / total > static_cast<size_t>(reported)) {
+      reported = static_cast<int>(done * 10 / total);
+      LLM_LOG(INFO) << "reading weights: " << reported * 10 << "% (" << done / 1000000 << " of "
+                    << total / 1000000 << " MB)";
+    }
+  }
+}
+
+std::string LlamaModel::Summary() const {
+  const std::vector<const cpu::WeightView*> matrices = Matrices();
   int64_t parameters = static_cast<int64_t>(output_norm_.size());
   size_t bytes = output_norm_.size() * sizeof(float);
   std::map<std::string, int64_t> formats;  // dtype name → parameters.
@@ -248,15 +280,7 @@ std::string LlamaModel::Summary() const {
 void LlamaModel::QuantizeInt8() {
   cpu::ThreadPool pool(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   const bool tied = lm_head_.data == embeddings_.data;
-  std::vector<cpu::WeightView*> matrices = {&embeddings_};
-  if (!tied) matrices.push_back(&lm_head_);
-  for (Layer& layer : layers_) {
-    for (cpu::WeightView* w :
-         {&layer.q, &layer.k, &layer.v, &layer.o, &layer.gate, &layer.up, &layer.down}) {
-      matrices.push_back(w);
-    }
-  }
-  for (cpu::WeightView* w : matrices) {
+  for (cpu::WeightView* w : Matrices()) {
     if (!cpu::CanQuantizeInt8(*w)) continue;
     owned_weights_.push_back(cpu::QuantizeInt8PerChannel(*w, pool));
     *w = cpu::WeightView{DType::kQ8_0, w->rows, w->cols, owned_weights_.back().data()};

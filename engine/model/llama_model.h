@@ -98,6 +98,12 @@ class LlamaModel {
       ModelConfig config, std::unique_ptr<WeightSource> weights, const LoadOptions& options);
   // Re-stores every float matrix as per-channel INT8 (LoadOptions::int8_weights).
   void QuantizeInt8();
+  // Reads every weight page once, so the first request does not wait on the disk;
+  // logs progress for models over 1 GB.
+  void PrefaultWeights() const;
+  // Every weight matrix once (a tied LM head is the embeddings).
+  std::vector<cpu::WeightView*> Matrices();
+  std::vector<const cpu::WeightView*> Matrices() const;
 
   ModelConfig config_;
   std::unique_ptr<WeightSource> weights_;  // Owns the mapped files the views point into.
