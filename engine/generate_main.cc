@@ -3,7 +3,6 @@
 // load, prefill and decode timings on stderr.
 //   bazel run //engine:generate -- --prompt "The capital of France is" --max_tokens 32
 #include <cstdio>
-#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,8 +15,8 @@
 #include "common/startup.h"
 #include "engine/backend/cpu/thread_pool.h"
 #include "engine/config/engine_config.h"
-#include "engine/model/gguf/gguf_file.h"
-#include "engine/model/llama_model.h"
+#include "engine/model/model_source.h"
+#include "engine/runtime/loaded_model.h"
 #include "engine/sampling/logits_processor.h"
 #include "engine/sampling/sampler.h"
 #include "engine/sampling/text_stream.h"
@@ -56,17 +55,12 @@ int Run(int argc, char** argv) {
   if (threads == 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
   const absl::Time load_start = absl::Now();
-  std::unique_ptr<Tokenizer> tokenizer;
-  std::unique_ptr<LlamaModel> model;
-  const LoadOptions options{.int8_weights = absl::GetFlag(FLAGS_use_int8)};
-  if (std::filesystem::is_directory(path)) {
-    tokenizer = ValueOrExit(Tokenizer::FromHfDirectory(path), "--model");
-    model = ValueOrExit(LlamaModel::FromHfDirectory(path, options), "--model");
-  } else {
-    std::unique_ptr<GgufFile> gguf = ValueOrExit(GgufFile::Open(path), "--model");
-    tokenizer = ValueOrExit(Tokenizer::FromGguf(*gguf), "--model");
-    model = ValueOrExit(LlamaModel::FromGguf(std::move(gguf), options), "--model");
-  }
+  const ModelSource source = ValueOrExit(ResolveModelSource(path, ProcessEnv()), "--model");
+  EngineConfig engine_config;
+  engine_config.use_int8 = absl::GetFlag(FLAGS_use_int8);
+  std::unique_ptr<LoadedModel> loaded = ValueOrExit(LoadModel(source, engine_config), "--model");
+  const LlamaModel* model = loaded->model.get();
+  const Tokenizer* tokenizer = loaded->tokenizer.get();
   const ModelConfig& config = model->config();
   const double load_s = absl::ToDoubleSeconds(absl::Now() - load_start);
   std::fprintf(stderr, "loaded %s in %.2fs: %s\n", path.c_str(), load_s, model->Summary().c_str());

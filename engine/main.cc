@@ -15,7 +15,9 @@
 #include "common/startup.h"
 #include "engine/config/engine_config.h"
 #include "engine/model/model_source.h"
+#include "engine/runtime/loaded_model.h"
 #include "engine/service/engine_server.h"
+#include "engine/service/engine_service.h"
 #include "engine/service/metrics_page.h"
 
 ABSL_FLAG(std::string, listen, "0.0.0.0:50051", "gRPC address (HOST:PORT) for llm.v1.Engine");
@@ -30,7 +32,6 @@ namespace {
 // Settings this build reads but cannot honour yet: refusing them beats serving
 // something other than what the deployment asked for.
 absl::Status CheckSupported(const EngineConfig& config) {
-  if (config.use_int8) return absl::UnimplementedError("USE_INT=true is not supported yet");
   if (!config.medusa.empty()) return absl::UnimplementedError("MEDUSA is not supported yet");
   if (!config.loras.empty()) return absl::UnimplementedError("LORAS is not supported yet");
   return absl::OkStatus();
@@ -53,7 +54,7 @@ int Run(int argc, char** argv) {
   LLM_LOG(INFO) << "engine_server --listen=" << listen.ToString()
                 << " --metrics_listen=" << metrics_listen.ToString() << " " << config.Describe();
 
-  llm::v1::Engine::Service engine_service;
+  EngineService engine_service(config);
   std::unique_ptr<EngineServer> server =
       ValueOrExit(EngineServer::Start(listen, &engine_service), "--listen");
   std::atomic<bool> ready{false};
@@ -66,6 +67,11 @@ int Run(int argc, char** argv) {
   LLM_LOG(INFO) << "gRPC on " << listen.ToString() << ", metrics on " << metrics_listen.ToString()
                 << "; loading " << source.path;
 
+  const absl::Time load_start = absl::Now();
+  std::unique_ptr<LoadedModel> loaded = ValueOrExit(LoadModel(source, config), "model");
+  LLM_LOG(INFO) << "loaded in " << absl::FormatDuration(absl::Now() - load_start) << ": "
+                << loaded->model->Summary();
+  engine_service.SetModel(std::move(loaded));
   ready = true;
   server->SetServing(true);
   LLM_LOG(INFO) << "serving " << source.served_name << " from " << source.path;

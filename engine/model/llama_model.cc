@@ -251,6 +251,27 @@ void LlamaModel::PrefaultWeights() const {
   }
 }
 
+int64_t LlamaModel::ParameterCount() const {
+  int64_t parameters = static_cast<int64_t>(output_norm_.size());
+  for (const cpu::WeightView* w : Matrices()) parameters += w->rows * w->cols;
+  for (const Layer& layer : layers_) {
+    parameters +=
+        static_cast<int64_t>(layer.attn_norm.size() + layer.ffn_norm.size() + layer.q_bias.size() +
+                             layer.k_bias.size() + layer.v_bias.size());
+  }
+  return parameters;
+}
+
+std::string LlamaModel::WeightFormat() const {
+  std::map<std::string, int64_t> formats;
+  for (const cpu::WeightView* w : Matrices()) {
+    formats[std::string(Info(w->type).name)] += w->rows * w->cols;
+  }
+  return std::max_element(formats.begin(), formats.end(),
+                          [](const auto& a, const auto& b) { return a.second < b.second; })
+      ->first;
+}
+
 std::string LlamaModel::Summary() const {
   const std::vector<const cpu::WeightView*> matrices = Matrices();
   int64_t parameters = static_cast<int64_t>(output_norm_.size());

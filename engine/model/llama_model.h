@@ -72,6 +72,12 @@ class LlamaModel {
   // One line for logs: parameters, weight formats and the bytes they occupy.
   std::string Summary() const;
 
+  // Parameters of the model (matrices and vectors).
+  int64_t ParameterCount() const;
+
+  // The storage format of most parameters, such as "Q4_1", "BF16" or "Q8_0".
+  std::string WeightFormat() const;
+
   // Runs the new tokens of every sequence in `steps` through the model in one pass: the
   // projections see all tokens at once, attention runs per sequence over its own cache.
   // Writes the logits of step i's last token to logits + i * vocab_size. Each

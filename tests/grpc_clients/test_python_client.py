@@ -67,3 +67,46 @@ def test_generated_stubs_match_the_served_api(engine, tmp_path):
     decoded = engine_pb2.GenerateRequest.FromString(request.SerializeToString())
     assert decoded.sampling.HasField("temperature") and decoded.sampling.temperature == 0.0
     assert decoded.WhichOneof("input") == "text"
+
+
+def test_tokenize_detokenize_and_model_info(engine, tmp_path):
+    """Tokenize, Detokenize and ModelInfo from the loaded default model, through stubs
+    generated from proto/; tokenization checked against llama.cpp."""
+    from llama_cpp import Llama
+
+    from conftest import default_model_path
+
+    _, port, _ = engine
+    engine_pb2, engine_pb2_grpc = generate_stubs(tmp_path)
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = engine_pb2_grpc.EngineStub(channel)
+
+        info = stub.ModelInfo(engine_pb2.ModelInfoRequest(), timeout=10)
+        assert info.architecture == "LlamaForCausalLM"
+        assert info.context_length == 8192 and info.vocab_size == 49152
+        assert info.weight_format == "Q4_1"
+        assert 130_000_000 < info.parameter_count < 140_000_000
+        assert [t.text for t in info.eos_tokens] == ["<|im_end|>"]
+        assert "<|im_start|>" in info.chat_templates.model_template
+        assert info.device.kind == "cpu" and info.device.memory_bytes > 0
+
+        llama = Llama(str(default_model_path()), vocab_only=True, verbose=False)
+        try:
+            for text in ["Hello world", " naïve café 😀 123456", "<|im_start|>user\nHi<|im_end|>"]:
+                reply = stub.Tokenize(engine_pb2.TokenizeRequest(text=text, return_tokens=True),
+                                      timeout=10)
+                assert list(reply.token_ids) == llama.tokenize(text.encode(), add_bos=False,
+                                                               special=True)
+                assert len(reply.tokens) == len(reply.token_ids)
+                decoded = stub.Detokenize(engine_pb2.DetokenizeRequest(
+                    token_ids=reply.token_ids, skip_special_tokens=False), timeout=10)
+                assert decoded.text == text
+        finally:
+            llama.close()
+
+        try:
+            stub.Detokenize(engine_pb2.DetokenizeRequest(token_ids=[5, 49152]), timeout=10)
+            raise AssertionError("an id outside the vocabulary was accepted")
+        except grpc.RpcError as error:
+            assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert "token_ids[1] = 49152 is outside the vocabulary" in error.details()

@@ -1,0 +1,60 @@
+#include "engine/runtime/loaded_model.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/status_macros.h"
+#include "engine/model/gguf/gguf_file.h"
+#include "rapidjson/document.h"
+
+namespace llm {
+namespace {
+
+// tokenizer_config.json's chat_template: a string, or a list of named templates of
+// which "default" is the one to use.
+std::string HfChatTemplate(const std::string& dir) {
+  std::ifstream in(std::filesystem::path(dir) / "tokenizer_config.json");
+  if (!in) return "";
+  std::stringstream text;
+  text << in.rdbuf();
+  rapidjson::Document json;
+  json.Parse(text.str().c_str());
+  if (json.HasParseError() || !json.IsObject() || !json.HasMember("chat_template")) return "";
+  const rapidjson::Value& value = json["chat_template"];
+  if (value.IsString()) return value.GetString();
+  if (value.IsArray()) {
+    for (const rapidjson::Value& entry : value.GetArray()) {
+      if (entry.IsObject() && entry.HasMember("name") && entry["name"].IsString() &&
+          std::string(entry["name"].GetString()) == "default" && entry["template"].IsString()) {
+        return entry["template"].GetString();
+      }
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<LoadedModel>> LoadModel(const ModelSource& source,
+                                                       const EngineConfig& config) {
+  auto loaded = std::make_unique<LoadedModel>();
+  loaded->source = source;
+  const LoadOptions options{.int8_weights = config.use_int8};
+  if (source.format == ModelFormat::kGguf) {
+    ASSIGN_OR_RETURN(std::unique_ptr<GgufFile> gguf, GgufFile::Open(source.path));
+    ASSIGN_OR_RETURN(loaded->tokenizer, Tokenizer::FromGguf(*gguf));
+    if (gguf->Has("tokenizer.chat_template")) {
+      ASSIGN_OR_RETURN(absl::string_view chat_template, gguf->GetString("tokenizer.chat_template"));
+      loaded->chat_template = std::string(chat_template);
+    }
+    ASSIGN_OR_RETURN(loaded->model, LlamaModel::FromGguf(std::move(gguf), options));
+  } else {
+    ASSIGN_OR_RETURN(loaded->tokenizer, Tokenizer::FromHfDirectory(source.path));
+    ASSIGN_OR_RETURN(loaded->model, LlamaModel::FromHfDirectory(source.path, options));
+    loaded->chat_template = HfChatTemplate(source.path);
+  }
+  return loaded;
+}
+
+}  // namespace llm

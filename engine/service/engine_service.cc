@@ -1,0 +1,127 @@
+#include "engine/service/engine_service.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "engine/tokenizer/unicode.h"
+
+namespace llm {
+namespace {
+
+grpc::Status Loading() {
+  return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the model is still loading");
+}
+
+std::string CpuName() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line)) {
+    if (absl::StartsWith(line, "model name")) {
+      const size_t colon = line.find(':');
+      return colon == std::string::npos ? line
+                                        : std::string(absl::StripLeadingAsciiWhitespace(
+                                              absl::string_view(line).substr(colon + 1)));
+    }
+  }
+  return "CPU";
+}
+
+void FillToken(const Tokenizer& tokenizer, int32_t id, llm::v1::SpecialToken* token) {
+  token->set_id(id);
+  token->set_text(std::string(tokenizer.TokenText(id)));
+}
+
+}  // namespace
+
+void EngineService::SetModel(std::unique_ptr<LoadedModel> model) {
+  model_ = std::move(model);
+  model_ready_.store(true);
+}
+
+grpc::Status EngineService::Tokenize(grpc::ServerContext*, const llm::v1::TokenizeRequest* request,
+                                     llm::v1::TokenizeResponse* response) {
+  const LoadedModel* m = model();
+  if (m == nullptr) return Loading();
+  const bool add_special = request->has_add_special_tokens() ? request->add_special_tokens() : true;
+  for (int32_t id : m->tokenizer->Encode(request->text(), add_special, /*parse_special=*/true)) {
+    response->add_token_ids(id);
+    if (request->return_tokens()) response->add_tokens(std::string(m->tokenizer->TokenText(id)));
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status EngineService::Detokenize(grpc::ServerContext*,
+                                       const llm::v1::DetokenizeRequest* request,
+                                       llm::v1::DetokenizeResponse* response) {
+  const LoadedModel* m = model();
+  if (m == nullptr) return Loading();
+  std::vector<int32_t> ids(request->token_ids().begin(), request->token_ids().end());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i] < 0 || ids[i] >= m->tokenizer->vocab_size()) {
+      return grpc::Status(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          absl::StrCat("token_ids[", i, "] = ", ids[i], " is outside the vocabulary (0 to ",
+                       m->tokenizer->vocab_size() - 1, ")"));
+    }
+  }
+  const bool skip = request->has_skip_special_tokens() ? request->skip_special_tokens() : true;
+  response->set_text(SanitizeUtf8(m->tokenizer->Decode(ids, skip)));
+  return grpc::Status::OK;
+}
+
+grpc::Status EngineService::ModelInfo(grpc::ServerContext* context,
+                                      const llm::v1::ModelInfoRequest*,
+                                      llm::v1::ModelInfoResponse* response) {
+  const LoadedModel* m = model();
+  if (m == nullptr) return Loading();
+  const ModelConfig& c = m->model->config();
+  response->set_served_name(m->source.served_name);
+  response->set_source(m->source.given);
+  response->set_architecture(c.architecture);
+  response->set_context_length(static_cast<uint32_t>(c.context_length));
+  response->set_vocab_size(static_cast<uint32_t>(c.vocab_size));
+  response->set_parameter_count(static_cast<uint64_t>(m->model->ParameterCount()));
+  response->set_weight_format(m->model->WeightFormat());
+  if (m->tokenizer->bos_id() >= 0) {
+    FillToken(*m->tokenizer, m->tokenizer->bos_id(), response->mutable_bos_token());
+  }
+  for (int32_t id : c.eos_token_ids) {
+    if (id >= 0 && id < m->tokenizer->vocab_size()) {
+      FillToken(*m->tokenizer, id, response->add_eos_tokens());
+    }
+  }
+  llm::v1::ChatTemplates* templates = response->mutable_chat_templates();
+  templates->set_forced_jinja(config_.chat_template_jinja);
+  templates->set_forced_name(config_.chat_template_name);
+  templates->set_model_template(m->chat_template);
+  llm::v1::DeviceInfo* device = response->mutable_device();
+  device->set_kind("cpu");
+  device->set_name(CpuName());
+  device->set_count(1);
+  device->set_memory_bytes(static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
+                           static_cast<uint64_t>(sysconf(_SC_PAGESIZE)));
+  device->set_threads(std::max(1u, std::thread::hardware_concurrency()));
+  return Load(context, nullptr, response->mutable_load());
+}
+
+grpc::Status EngineService::Load(grpc::ServerContext*, const llm::v1::LoadRequest*,
+                                 llm::v1::LoadFigures* response) {
+  if (model() == nullptr) return Loading();
+  // Nothing runs until the scheduler arrives: no sequences, no queue, no KV pool.
+  response->Clear();
+  return grpc::Status::OK;
+}
+
+grpc::Status EngineService::Generate(grpc::ServerContext*, const llm::v1::GenerateRequest*,
+                                     grpc::ServerWriter<llm::v1::GenerateResponse>*) {
+  if (model() == nullptr) return Loading();
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                      "Generate is not served yet: it arrives with the engine's scheduler");
+}
+
+}  // namespace llm

@@ -1,0 +1,47 @@
+// The llm.v1.Engine handlers. Tokenize, Detokenize, ModelInfo and Load answer from the
+// loaded model; Generate arrives with the scheduler and answers UNIMPLEMENTED until then.
+// Until SetModel, every call answers UNAVAILABLE (the model is still loading).
+//
+// Thread-safety: gRPC calls handlers on many threads; the model is immutable once set.
+#ifndef LLM_ENGINE_SERVICE_ENGINE_SERVICE_H_
+#define LLM_ENGINE_SERVICE_ENGINE_SERVICE_H_
+
+#include <atomic>
+#include <memory>
+
+#include "engine/config/engine_config.h"
+#include "engine/runtime/loaded_model.h"
+#include "llm/v1/engine.grpc.pb.h"
+
+namespace llm {
+
+class EngineService final : public llm::v1::Engine::Service {
+ public:
+  explicit EngineService(const EngineConfig& config) : config_(config) {}
+
+  // Publishes the loaded model; called once.
+  void SetModel(std::unique_ptr<LoadedModel> model);
+
+  grpc::Status Tokenize(grpc::ServerContext* context, const llm::v1::TokenizeRequest* request,
+                        llm::v1::TokenizeResponse* response) override;
+  grpc::Status Detokenize(grpc::ServerContext* context, const llm::v1::DetokenizeRequest* request,
+                          llm::v1::DetokenizeResponse* response) override;
+  grpc::Status ModelInfo(grpc::ServerContext* context, const llm::v1::ModelInfoRequest* request,
+                         llm::v1::ModelInfoResponse* response) override;
+  grpc::Status Load(grpc::ServerContext* context, const llm::v1::LoadRequest* request,
+                    llm::v1::LoadFigures* response) override;
+  grpc::Status Generate(grpc::ServerContext* context, const llm::v1::GenerateRequest* request,
+                        grpc::ServerWriter<llm::v1::GenerateResponse>* writer) override;
+
+ private:
+  // The model, or nullptr while loading.
+  const LoadedModel* model() const { return model_ready_.load() ? model_.get() : nullptr; }
+
+  const EngineConfig config_;
+  std::unique_ptr<LoadedModel> model_;  // Written once, before model_ready_ turns true.
+  std::atomic<bool> model_ready_{false};
+};
+
+}  // namespace llm
+
+#endif  // LLM_ENGINE_SERVICE_ENGINE_SERVICE_H_
