@@ -273,20 +273,12 @@ std::string LlamaModel::WeightFormat() const {
 }
 
 std::string LlamaModel::Summary() const {
-  const std::vector<const cpu::WeightView*> matrices = Matrices();
-  int64_t parameters = static_cast<int64_t>(output_norm_.size());
-  size_t bytes = output_norm_.size() * sizeof(float);
-  std::map<std::string, int64_t> formats;  // dtype name → parameters.
-  for (const cpu::WeightView* w : matrices) {
-    parameters += w->rows * w->cols;
-    bytes += RowBytes(w->type, w->cols) * w->rows;
+  const int64_t parameters = ParameterCount();
+  size_t bytes = static_cast<size_t>(parameters) * sizeof(float);  // Vectors stay f32.
+  std::map<std::string, int64_t> formats;                          // dtype name → parameters.
+  for (const cpu::WeightView* w : Matrices()) {
+    bytes += RowBytes(w->type, w->cols) * w->rows - w->rows * w->cols * sizeof(float);
     formats[std::string(Info(w->type).name)] += w->rows * w->cols;
-  }
-  for (const Layer& layer : layers_) {
-    const size_t vectors = layer.attn_norm.size() + layer.ffn_norm.size() + layer.q_bias.size() +
-                           layer.k_bias.size() + layer.v_bias.size();
-    parameters += static_cast<int64_t>(vectors);
-    bytes += vectors * sizeof(float);
   }
   std::vector<std::string> shares;
   for (const auto& [name, count] : formats) {

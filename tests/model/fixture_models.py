@@ -10,7 +10,7 @@ from conftest import BIN_DIR, ROOT
 
 sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
 
-TOKENIZE = BIN_DIR / "tests" / "tools" / "tokenize_gguf"
+TOKENIZE = BIN_DIR / "tests" / "tools" / "tokenize_text"
 MODEL_LOGITS = BIN_DIR / "tests" / "tools" / "model_logits"
 CORPORA = [ROOT / "tests" / "fixtures" / "corpus.txt",
            ROOT / "tests" / "model" / "data" / "tokenizer_corpus.txt"]

@@ -16,7 +16,7 @@ from reference.numpy_llama import NumpyLlama
 
 DATA = pathlib.Path(__file__).parent / "data"
 MODEL_LOGITS = BIN_DIR / "tests" / "tools" / "model_logits"
-TOKENIZE = BIN_DIR / "tests" / "tools" / "tokenize_gguf"
+TOKENIZE = BIN_DIR / "tests" / "tools" / "tokenize_text"
 
 PROMPTS = [
     "The capital of France is",

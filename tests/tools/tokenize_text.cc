@@ -1,7 +1,7 @@
 // Test helper: tokenizes each line of stdin (a JSON string literal, so any text fits
 // on one line) with the engine's tokenizer for a model and prints one JSON object per
 // line: {"ids": [...], "decoded": "<the ids decoded back to text>"}.
-//   tokenize_gguf MODEL < lines.jsonl   (MODEL: a .gguf file, or an HF directory whose
+//   tokenize_text MODEL < lines.jsonl   (MODEL: a .gguf file, or an HF directory whose
 //                                         tokenizer.json is read)
 #include <cstdio>
 #include <filesystem>
@@ -16,7 +16,7 @@
 
 int main(int argc, char** argv) {
   if (argc != 2) {
-    std::fprintf(stderr, "usage: tokenize_gguf MODEL < lines\n");
+    std::fprintf(stderr, "usage: tokenize_text MODEL < lines\n");
     return 2;
   }
   absl::StatusOr<std::unique_ptr<llm::Tokenizer>> tokenizer =
