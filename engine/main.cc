@@ -2,6 +2,7 @@
 // Flags and wiring only; see README.md for the settings.
 #include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -23,6 +24,9 @@
 ABSL_FLAG(std::string, listen, "0.0.0.0:50051", "gRPC address (HOST:PORT) for llm.v1.Engine");
 ABSL_FLAG(std::string, metrics_listen, "0.0.0.0:9090",
           "HTTP address (HOST:PORT) for Prometheus metrics at /metrics");
+ABSL_FLAG(int, threads, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
+          "compute threads");
+ABSL_FLAG(int, max_running, 64, "most sequences generated at once; later requests wait");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(30),
           "on SIGTERM, how long requests in flight may run before they are cancelled");
 
@@ -45,6 +49,12 @@ int Run(int argc, char** argv) {
       ValueOrExit(ParseHostPort(absl::GetFlag(FLAGS_metrics_listen)), "--metrics_listen");
   if (absl::GetFlag(FLAGS_shutdown_grace) < absl::ZeroDuration()) {
     ExitWithError("--shutdown_grace", absl::InvalidArgumentError("must not be negative"));
+  }
+  if (absl::GetFlag(FLAGS_threads) < 1 || absl::GetFlag(FLAGS_threads) > 1024) {
+    ExitWithError("--threads", absl::InvalidArgumentError("must be 1 to 1024"));
+  }
+  if (absl::GetFlag(FLAGS_max_running) < 1) {
+    ExitWithError("--max_running", absl::InvalidArgumentError("must be at least 1"));
   }
   const EngineConfig config = ValueOrExit(EngineConfigFromEnv(ProcessEnv()), "environment");
   ExitIfError("environment", CheckSupported(config));
@@ -71,7 +81,8 @@ int Run(int argc, char** argv) {
   std::unique_ptr<LoadedModel> loaded = ValueOrExit(LoadModel(source, config), "model");
   LLM_LOG(INFO) << "loaded in " << absl::FormatDuration(absl::Now() - load_start) << ": "
                 << loaded->model->Summary();
-  engine_service.SetModel(std::move(loaded));
+  engine_service.SetModel(std::move(loaded), absl::GetFlag(FLAGS_threads),
+                          absl::GetFlag(FLAGS_max_running));
   ready = true;
   server->SetServing(true);
   LLM_LOG(INFO) << "serving " << source.served_name << " from " << source.path;

@@ -146,6 +146,21 @@ SequenceKvCache::SequenceKvCache(const ModelConfig& config, int64_t capacity)
       k_(config.num_layers, std::vector<cpu::Half>(capacity * kv_heads_ * head_dim_)),
       v_(config.num_layers, std::vector<cpu::Half>(capacity * kv_heads_ * head_dim_)) {}
 
+void SequenceKvCache::Grow(int64_t capacity) {
+  if (capacity <= capacity_) return;
+  for (std::vector<std::vector<cpu::Half>>* planes : {&k_, &v_}) {
+    for (std::vector<cpu::Half>& plane : *planes) {
+      std::vector<cpu::Half> grown(capacity * kv_heads_ * head_dim_);
+      for (int64_t h = 0; h < kv_heads_; ++h) {
+        std::copy_n(&plane[h * capacity_ * head_dim_], capacity_ * head_dim_,
+                    &grown[h * capacity * head_dim_]);
+      }
+      plane = std::move(grown);
+    }
+  }
+  capacity_ = capacity;
+}
+
 void SequenceKvCache::Store(int64_t layer, int64_t position, const float* keys,
                             const float* values) {
   for (int64_t h = 0; h < kv_heads_; ++h) {

@@ -28,6 +28,9 @@ class SequenceKvCache {
   SequenceKvCache(const ModelConfig& config, int64_t capacity);
   int64_t capacity() const { return capacity_; }
 
+  // Makes room for `capacity` positions, keeping those stored (a no-op if there is).
+  void Grow(int64_t capacity);
+
   // Stores the keys and values ([kv_heads * head_dim] each) of `position`.
   void Store(int64_t layer, int64_t position, const float* keys, const float* values);
 

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "engine/service/grpc_status.h"
 #include "engine/tokenizer/unicode.h"
 
 namespace llm {
@@ -38,8 +39,9 @@ void FillToken(const Tokenizer& tokenizer, int32_t id, llm::v1::SpecialToken* to
 
 }  // namespace
 
-void EngineService::SetModel(std::unique_ptr<LoadedModel> model) {
+void EngineService::SetModel(std::unique_ptr<LoadedModel> model, int threads, int max_running) {
   model_ = std::move(model);
+  loop_ = std::make_unique<EngineLoop>(*model_, threads, max_running);
   model_ready_.store(true);
 }
 
@@ -112,16 +114,30 @@ grpc::Status EngineService::ModelInfo(grpc::ServerContext* context,
 grpc::Status EngineService::Load(grpc::ServerContext*, const llm::v1::LoadRequest*,
                                  llm::v1::LoadFigures* response) {
   if (model() == nullptr) return Loading();
-  // Nothing runs until the scheduler arrives: no sequences, no queue, no KV pool.
-  response->Clear();
+  response->set_running_sequences(static_cast<uint32_t>(loop_->running()));
+  response->set_queued_requests(static_cast<uint32_t>(loop_->queued()));
   return grpc::Status::OK;
 }
 
-grpc::Status EngineService::Generate(grpc::ServerContext*, const llm::v1::GenerateRequest*,
-                                     grpc::ServerWriter<llm::v1::GenerateResponse>*) {
-  if (model() == nullptr) return Loading();
-  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                      "Generate is not served yet: it arrives with the engine's scheduler");
+grpc::Status EngineService::Generate(grpc::ServerContext* context,
+                                     const llm::v1::GenerateRequest* request,
+                                     grpc::ServerWriter<llm::v1::GenerateResponse>* writer) {
+  const LoadedModel* m = model();
+  if (m == nullptr) return Loading();
+  absl::StatusOr<Generation> generation =
+      ValidateGeneration(*request, *m, config_.stream_chunk_tokens);
+  if (!generation.ok()) return ToGrpcStatus(generation.status());
+  if (generation->request_id.empty()) {
+    generation->request_id = absl::StrCat("gen-", next_request_.fetch_add(1));
+  }
+  std::shared_ptr<ResponseStream> stream = loop_->Submit(*std::move(generation));
+  while (std::optional<llm::v1::GenerateResponse> response = stream->Next()) {
+    if (context->IsCancelled() || !writer->Write(*response)) {
+      stream->Cancel();  // The loop frees the sequence before its next step.
+      return grpc::Status(grpc::StatusCode::CANCELLED, "the caller went away");
+    }
+  }
+  return grpc::Status::OK;
 }
 
 }  // namespace llm

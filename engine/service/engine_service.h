@@ -1,6 +1,6 @@
-// The llm.v1.Engine handlers. Tokenize, Detokenize, ModelInfo and Load answer from the
-// loaded model; Generate arrives with the scheduler and answers UNIMPLEMENTED until then.
-// Until SetModel, every call answers UNAVAILABLE (the model is still loading).
+// The llm.v1.Engine handlers. Generate validates a request, hands it to the engine loop
+// and streams the loop's responses; Tokenize, Detokenize, ModelInfo and Load answer
+// from the loaded model. Until SetModel, every call answers UNAVAILABLE (loading).
 //
 // Thread-safety: gRPC calls handlers on many threads; the model is immutable once set.
 #ifndef LLM_ENGINE_SERVICE_ENGINE_SERVICE_H_
@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "engine/config/engine_config.h"
+#include "engine/runtime/engine_loop.h"
 #include "engine/runtime/loaded_model.h"
 #include "llm/v1/engine.grpc.pb.h"
 
@@ -19,8 +20,8 @@ class EngineService final : public llm::v1::Engine::Service {
  public:
   explicit EngineService(const EngineConfig& config) : config_(config) {}
 
-  // Publishes the loaded model; called once.
-  void SetModel(std::unique_ptr<LoadedModel> model);
+  // Publishes the loaded model and starts the engine loop on it; called once.
+  void SetModel(std::unique_ptr<LoadedModel> model, int threads, int max_running);
 
   grpc::Status Tokenize(grpc::ServerContext* context, const llm::v1::TokenizeRequest* request,
                         llm::v1::TokenizeResponse* response) override;
@@ -38,8 +39,11 @@ class EngineService final : public llm::v1::Engine::Service {
   const LoadedModel* model() const { return model_ready_.load() ? model_.get() : nullptr; }
 
   const EngineConfig config_;
-  std::unique_ptr<LoadedModel> model_;  // Written once, before model_ready_ turns true.
+  // Written once, before model_ready_ turns true.
+  std::unique_ptr<LoadedModel> model_;
+  std::unique_ptr<EngineLoop> loop_;
   std::atomic<bool> model_ready_{false};
+  std::atomic<uint64_t> next_request_{0};
 };
 
 }  // namespace llm

@@ -1,0 +1,64 @@
+// The one thread that runs the model. Each step it admits waiting requests, runs every
+// active sequence's new tokens (a whole prompt, or the last sampled token) in one batched
+// forward pass, samples each sequence's next token, and streams what is ready. A request
+// that arrives while others decode joins at the next step (continuous batching).
+//
+// Owns the sequences and their KV caches; only the loop thread touches them. Submit is
+// thread-safe.
+#ifndef LLM_ENGINE_RUNTIME_ENGINE_LOOP_H_
+#define LLM_ENGINE_RUNTIME_ENGINE_LOOP_H_
+
+#include <deque>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "engine/backend/cpu/thread_pool.h"
+#include "engine/runtime/generation.h"
+#include "engine/runtime/loaded_model.h"
+#include "engine/runtime/response_stream.h"
+
+namespace llm {
+
+class EngineLoop {
+ public:
+  // `model` must outlive the loop. `threads` compute threads; at most `max_running`
+  // sequences run at once, the rest wait in arrival order.
+  EngineLoop(const LoadedModel& model, int threads, int max_running);
+  ~EngineLoop();  // Finishes nothing: open streams end with FINISH_REASON_CANCELLED.
+
+  EngineLoop(const EngineLoop&) = delete;
+  EngineLoop& operator=(const EngineLoop&) = delete;
+
+  // Queues a request; its responses arrive on the returned stream.
+  std::shared_ptr<ResponseStream> Submit(Generation generation);
+
+  // Sequences running and requests waiting, for the Load figures.
+  int running() const;
+  int queued() const;
+
+ private:
+  struct Sequence;
+
+  void Run();
+  void Step(std::vector<std::unique_ptr<Sequence>>& running);
+  // Applies the sampled `token` to `seq`; returns false once the sequence has finished.
+  bool Advance(Sequence& seq, std::vector<float>& logits);
+  void Finish(Sequence& seq, llm::v1::FinishReason reason);
+
+  const LoadedModel& model_;
+  const int max_running_;
+  cpu::ThreadPool pool_;
+
+  mutable absl::Mutex mu_;
+  std::deque<std::unique_ptr<Sequence>> waiting_ ABSL_GUARDED_BY(mu_);
+  int running_count_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace llm
+
+#endif  // LLM_ENGINE_RUNTIME_ENGINE_LOOP_H_

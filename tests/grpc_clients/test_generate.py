@@ -1,0 +1,141 @@
+"""Generate over gRPC, as an internal service calls it (stubs generated from proto/):
+greedy output equals the CLI's (which the model tests check against llama.cpp), batching
+never changes a sequence's tokens, streaming chunks, stop strings, seeds, cancellation,
+and INVALID_ARGUMENT / NOT_FOUND for bad requests."""
+
+import concurrent.futures
+import pathlib
+import subprocess
+import time
+
+import grpc
+import pytest
+
+from conftest import BIN_DIR, default_model_path, wait_until
+from test_python_client import generate_stubs
+
+PROMPTS = ["The capital of France is", "def fibonacci(n):", "Once upon a time,",
+           "<|im_start|>user\nName three colors.<|im_end|>\n<|im_start|>assistant\n",
+           "The three primary colors are", "import numpy as np\nx = np.",
+           "In 1969, the first person to walk on the moon was", "List of planets: Mercury,"]
+
+
+@pytest.fixture(scope="module")
+def stubs(tmp_path_factory):
+    return generate_stubs(tmp_path_factory.mktemp("stubs"))
+
+
+@pytest.fixture
+def client(engine, stubs):
+    _, port, _ = engine
+    pb2, pb2_grpc = stubs
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    yield pb2, pb2_grpc.EngineStub(channel)
+    channel.close()
+
+
+def greedy_request(pb2, prompt, max_tokens=20, **stopping):
+    return pb2.GenerateRequest(text=prompt, sampling=pb2.SamplingParams(temperature=0),
+                               stopping=pb2.StoppingCriteria(max_tokens=max_tokens, **stopping))
+
+
+def collect(responses):
+    ids, text, chunks, finish, usage, stop = [], "", [], None, None, None
+    for response in responses:
+        for choice in response.choices:
+            ids += list(choice.token_ids)
+            text += choice.text
+            chunks.append(len(choice.token_ids))
+            if choice.finish_reason:
+                finish = choice.finish_reason
+                stop = choice.stop_string or None
+        if response.HasField("usage"):
+            usage = response.usage
+    return dict(ids=ids, text=text, chunks=chunks, finish=finish, usage=usage, stop=stop)
+
+
+def cli_greedy(prompt, max_tokens):
+    done = subprocess.run([BIN_DIR / "engine" / "generate", f"--model={default_model_path()}",
+                           f"--prompt={prompt}", f"--max_tokens={max_tokens}", "--token_ids"],
+                          check=True, capture_output=True, text=True, timeout=60)
+    return [int(t) for t in done.stdout.split()]
+
+
+def test_greedy_equals_the_cli_and_streams_in_chunks(client):
+    pb2, stub = client
+    for prompt in PROMPTS[:3]:
+        result = collect(stub.Generate(greedy_request(pb2, prompt), timeout=60))
+        cli = cli_greedy(prompt, 20)
+        assert result["ids"] == cli[:len(result["ids"])]
+        assert result["usage"].prompt_tokens > 0
+        assert result["usage"].completion_tokens >= len(result["ids"])
+        # TUNA_STREAM_CB_STEP (default 3): every chunk but the last carries 3 or more.
+        assert all(n >= 3 for n in result["chunks"][:-1]), result["chunks"]
+        assert result["finish"] in (pb2.FINISH_REASON_LENGTH, pb2.FINISH_REASON_STOP)
+
+
+def test_concurrent_streams_produce_what_each_produces_alone(client):
+    pb2, stub = client
+    alone = [collect(stub.Generate(greedy_request(pb2, p, 24), timeout=60))["ids"] for p in PROMPTS]
+    with concurrent.futures.ThreadPoolExecutor(len(PROMPTS)) as pool:
+        together = list(pool.map(
+            lambda p: collect(stub.Generate(greedy_request(pb2, p, 24), timeout=120))["ids"],
+            PROMPTS))
+    assert together == alone
+
+
+def test_stop_strings_are_never_sent(client):
+    pb2, stub = client
+    full = collect(stub.Generate(greedy_request(pb2, "The capital of France is"), timeout=60))
+    assert "States" in full["text"]
+    stopped = collect(stub.Generate(greedy_request(pb2, "The capital of France is",
+                                                   stop=["States"]), timeout=60))
+    assert stopped["text"] == full["text"][:full["text"].index("States")]
+    assert stopped["finish"] == pb2.FINISH_REASON_STOP and stopped["stop"] == "States"
+
+
+def test_a_seed_reproduces_its_sample(client):
+    pb2, stub = client
+
+    def sample(seed):
+        request = pb2.GenerateRequest(
+            text="Once upon a time,", sampling=pb2.SamplingParams(temperature=1.0, seed=seed),
+            stopping=pb2.StoppingCriteria(max_tokens=24, ignore_eos=True))
+        return collect(stub.Generate(request, timeout=60))["ids"]
+
+    assert sample(42) == sample(42)
+    assert sample(42) != sample(43)
+
+
+def test_cancelled_call_frees_its_sequence(client):
+    pb2, stub = client
+    call = stub.Generate(greedy_request(pb2, "Once upon a time,", 4000, ignore_eos=True),
+                         timeout=60)
+    next(call)
+    call.cancel()
+    wait_until(lambda: stub.Load(pb2.LoadRequest(), timeout=5).running_sequences == 0,
+               timeout=10, what="the cancelled sequence to go")
+    assert collect(stub.Generate(greedy_request(pb2, "Hi", 3), timeout=60))["ids"]
+
+
+@pytest.mark.parametrize("change, code, message", [
+    (dict(stopping=dict(max_tokens=9000)), grpc.StatusCode.INVALID_ARGUMENT,
+     "maximum context length is 8192 tokens, however you requested 9005 tokens (5 in your "
+     "prompt; 9000 for the completion)"),
+    (dict(sampling=dict(temperature=-1)), grpc.StatusCode.INVALID_ARGUMENT, "temperature"),
+    (dict(sampling=dict(top_p=0)), grpc.StatusCode.INVALID_ARGUMENT, "top_p"),
+    (dict(sampling=dict(logit_bias={99999: 1.0})), grpc.StatusCode.INVALID_ARGUMENT,
+     "logit_bias"),
+    (dict(adapter="sql-lora"), grpc.StatusCode.NOT_FOUND, "adapter 'sql-lora'"),
+    (dict(text=""), grpc.StatusCode.INVALID_ARGUMENT, "input is empty"),
+])
+def test_bad_requests_get_clear_status(client, change, code, message):
+    pb2, stub = client
+    fields = dict(text="The capital of France is")
+    for key, value in change.items():
+        fields[key] = (pb2.SamplingParams(**value) if key == "sampling" else
+                       pb2.StoppingCriteria(**value) if key == "stopping" else value)
+    with pytest.raises(grpc.RpcError) as error:
+        list(stub.Generate(pb2.GenerateRequest(**fields), timeout=30))
+    assert error.value.code() == code
+    assert message in error.value.details()
