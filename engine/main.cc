@@ -27,6 +27,7 @@ ABSL_FLAG(std::string, metrics_listen, "0.0.0.0:9090",
 ABSL_FLAG(int, threads, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
           "compute threads");
 ABSL_FLAG(int, max_running, 64, "most sequences generated at once; later requests wait");
+ABSL_FLAG(int, max_queued, 256, "most requests waiting; more get RESOURCE_EXHAUSTED at once");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(30),
           "on SIGTERM, how long requests in flight may run before they are cancelled");
 
@@ -56,6 +57,9 @@ int Run(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_max_running) < 1) {
     ExitWithError("--max_running", absl::InvalidArgumentError("must be at least 1"));
   }
+  if (absl::GetFlag(FLAGS_max_queued) < 0) {
+    ExitWithError("--max_queued", absl::InvalidArgumentError("must not be negative"));
+  }
   const EngineConfig config = ValueOrExit(EngineConfigFromEnv(ProcessEnv()), "environment");
   ExitIfError("environment", CheckSupported(config));
   // Finding the model files is quick; a wrong MODEL_PATH fails here, before serving.
@@ -82,7 +86,7 @@ int Run(int argc, char** argv) {
   LLM_LOG(INFO) << "loaded in " << absl::FormatDuration(absl::Now() - load_start) << ": "
                 << loaded->model->Summary();
   engine_service.SetModel(std::move(loaded), absl::GetFlag(FLAGS_threads),
-                          absl::GetFlag(FLAGS_max_running));
+                          absl::GetFlag(FLAGS_max_running), absl::GetFlag(FLAGS_max_queued));
   ready = true;
   server->SetServing(true);
   LLM_LOG(INFO) << "serving " << source.served_name << " from " << source.path;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "engine/sampling/logprobs.h"
 #include "engine/sampling/text_stream.h"
@@ -34,8 +35,11 @@ struct EngineLoop::Sequence {
   absl::Time admitted = absl::Now();
 };
 
-EngineLoop::EngineLoop(const LoadedModel& model, int threads, int max_running)
-    : model_(model), max_running_(std::max(1, max_running)), pool_(threads) {
+EngineLoop::EngineLoop(const LoadedModel& model, int threads, int max_running, int max_queued)
+    : model_(model),
+      max_running_(std::max(1, max_running)),
+      max_queued_(std::max(0, max_queued)),
+      pool_(threads) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -47,10 +51,17 @@ EngineLoop::~EngineLoop() {
   thread_.join();
 }
 
-std::shared_ptr<ResponseStream> EngineLoop::Submit(Generation generation) {
+absl::StatusOr<std::shared_ptr<ResponseStream>> EngineLoop::Submit(Generation generation) {
   auto seq = std::make_unique<Sequence>(std::move(generation), model_.model->config());
   std::shared_ptr<ResponseStream> stream = seq->stream;
   absl::MutexLock lock(&mu_);
+  // Requests that will start at the next step do not count as queued.
+  const int free_slots = std::max(0, max_running_ - running_count_);
+  if (static_cast<int>(waiting_.size()) >= free_slots + max_queued_) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the engine is full: ", running_count_, " sequences running and ", waiting_.size(),
+        " requests queued (limits ", max_running_, " and ", max_queued_, ")"));
+  }
   waiting_.push_back(std::move(seq));
   return stream;
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "engine/backend/cpu/thread_pool.h"
 #include "engine/runtime/generation.h"
@@ -25,19 +26,22 @@ namespace llm {
 class EngineLoop {
  public:
   // `model` must outlive the loop. `threads` compute threads; at most `max_running`
-  // sequences run at once, the rest wait in arrival order.
-  EngineLoop(const LoadedModel& model, int threads, int max_running);
+  // sequences run at once, at most `max_queued` more wait in arrival order.
+  EngineLoop(const LoadedModel& model, int threads, int max_running, int max_queued);
   ~EngineLoop();  // Finishes nothing: open streams end with FINISH_REASON_CANCELLED.
 
   EngineLoop(const EngineLoop&) = delete;
   EngineLoop& operator=(const EngineLoop&) = delete;
 
-  // Queues a request; its responses arrive on the returned stream.
-  std::shared_ptr<ResponseStream> Submit(Generation generation);
+  // Queues a request; its responses arrive on the returned stream. RESOURCE_EXHAUSTED
+  // when the queue is full.
+  absl::StatusOr<std::shared_ptr<ResponseStream>> Submit(Generation generation);
 
   // Sequences running and requests waiting, for the Load figures.
   int running() const;
   int queued() const;
+  int max_running() const { return max_running_; }
+  int max_queued() const { return max_queued_; }
 
  private:
   struct Sequence;
@@ -50,6 +54,7 @@ class EngineLoop {
 
   const LoadedModel& model_;
   const int max_running_;
+  const int max_queued_;
   cpu::ThreadPool pool_;
 
   mutable absl::Mutex mu_;

@@ -39,9 +39,10 @@ void FillToken(const Tokenizer& tokenizer, int32_t id, llm::v1::SpecialToken* to
 
 }  // namespace
 
-void EngineService::SetModel(std::unique_ptr<LoadedModel> model, int threads, int max_running) {
+void EngineService::SetModel(std::unique_ptr<LoadedModel> model, int threads, int max_running,
+                             int max_queued) {
   model_ = std::move(model);
-  loop_ = std::make_unique<EngineLoop>(*model_, threads, max_running);
+  loop_ = std::make_unique<EngineLoop>(*model_, threads, max_running, max_queued);
   model_ready_.store(true);
 }
 
@@ -116,6 +117,8 @@ grpc::Status EngineService::Load(grpc::ServerContext*, const llm::v1::LoadReques
   if (model() == nullptr) return Loading();
   response->set_running_sequences(static_cast<uint32_t>(loop_->running()));
   response->set_queued_requests(static_cast<uint32_t>(loop_->queued()));
+  response->set_max_running_sequences(static_cast<uint32_t>(loop_->max_running()));
+  response->set_max_queued_requests(static_cast<uint32_t>(loop_->max_queued()));
   return grpc::Status::OK;
 }
 
@@ -130,7 +133,9 @@ grpc::Status EngineService::Generate(grpc::ServerContext* context,
   if (generation->request_id.empty()) {
     generation->request_id = absl::StrCat("gen-", next_request_.fetch_add(1));
   }
-  std::shared_ptr<ResponseStream> stream = loop_->Submit(*std::move(generation));
+  absl::StatusOr<std::shared_ptr<ResponseStream>> submitted = loop_->Submit(*std::move(generation));
+  if (!submitted.ok()) return ToGrpcStatus(submitted.status());
+  std::shared_ptr<ResponseStream> stream = *std::move(submitted);
   while (std::optional<llm::v1::GenerateResponse> response = stream->Next()) {
     if (context->IsCancelled() || !writer->Write(*response)) {
       stream->Cancel();  // The loop frees the sequence before its next step.

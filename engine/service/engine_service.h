@@ -21,7 +21,8 @@ class EngineService final : public llm::v1::Engine::Service {
   explicit EngineService(const EngineConfig& config) : config_(config) {}
 
   // Publishes the loaded model and starts the engine loop on it; called once.
-  void SetModel(std::unique_ptr<LoadedModel> model, int threads, int max_running);
+  void SetModel(std::unique_ptr<LoadedModel> model, int threads, int max_running,
+                int max_queued);
 
   grpc::Status Tokenize(grpc::ServerContext* context, const llm::v1::TokenizeRequest* request,
                         llm::v1::TokenizeResponse* response) override;

@@ -4,7 +4,6 @@ never changes a sequence's tokens, streaming chunks, stop strings, seeds, cancel
 and INVALID_ARGUMENT / NOT_FOUND for bad requests."""
 
 import concurrent.futures
-import pathlib
 import subprocess
 import time
 
@@ -139,3 +138,44 @@ def test_bad_requests_get_clear_status(client, change, code, message):
         list(stub.Generate(pb2.GenerateRequest(**fields), timeout=30))
     assert error.value.code() == code
     assert message in error.value.details()
+
+
+def test_full_queue_answers_resource_exhausted(processes, stubs):
+    """With room for one running and one queued request, a third is refused at once."""
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    from conftest import ENGINE, free_port
+
+    pb2, pb2_grpc = stubs
+    port = free_port()
+    proc = processes([ENGINE, f"--listen=127.0.0.1:{port}",
+                      f"--metrics_listen=127.0.0.1:{free_port()}", "--max_running=1",
+                      "--max_queued=1"], {"MODEL_PATH": str(default_model_path())})
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+
+        def serving():
+            assert proc.proc.poll() is None, proc.log()
+            try:
+                return health.Check(health_pb2.HealthCheckRequest(), timeout=1).status == 1
+            except grpc.RpcError:
+                return False
+
+        wait_until(serving, what="engine SERVING")
+        stub = pb2_grpc.EngineStub(channel)
+        long = greedy_request(pb2, "Once upon a time,", 2000, ignore_eos=True)
+        first = stub.Generate(long, timeout=60)
+        next(first)  # Running.
+        second = stub.Generate(long, timeout=60)
+        wait_until(lambda: stub.Load(pb2.LoadRequest(), timeout=5).queued_requests == 1,
+                   what="the second request to queue")
+        started = time.monotonic()
+        with pytest.raises(grpc.RpcError) as error:
+            list(stub.Generate(long, timeout=60))
+        assert error.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert "the engine is full" in error.value.details()
+        assert time.monotonic() - started < 2
+        load = stub.Load(pb2.LoadRequest(), timeout=5)
+        assert (load.max_running_sequences, load.max_queued_requests) == (1, 1)
+        first.cancel()
+        second.cancel()

@@ -2,7 +2,6 @@
 independent references: llama.cpp (llama-cpp-python) for tokenization and greedy
 generation, and a float64 NumPy forward pass over gguf-py's weights for logits."""
 
-import json
 import pathlib
 import subprocess
 
@@ -10,13 +9,11 @@ import numpy as np
 import pytest
 from llama_cpp import Llama
 
-from conftest import BIN_DIR, default_model_path
+from conftest import default_model_path
+from fixture_models import MODEL_LOGITS, corpus_lines, ours_tokenize
 from greedy import assert_same_or_near_tie, llama_cpp_greedy, ours_greedy
 from reference.numpy_llama import NumpyLlama
 
-DATA = pathlib.Path(__file__).parent / "data"
-MODEL_LOGITS = BIN_DIR / "tests" / "tools" / "model_logits"
-TOKENIZE = BIN_DIR / "tests" / "tools" / "tokenize_text"
 
 PROMPTS = [
     "The capital of France is",
@@ -48,17 +45,9 @@ def reference():
     return NumpyLlama(default_model_path())
 
 
-def corpus():
-    for line in (DATA / "tokenizer_corpus.txt").read_text(encoding="utf-8").splitlines():
-        yield line.replace("\\n", "\n").replace("\\t", "\t").replace("\\r", "\r")
-
-
 def test_tokenization_matches_llama_cpp(llama_cpp):
-    texts = list(corpus())
-    done = subprocess.run([TOKENIZE, default_model_path()], check=True, capture_output=True,
-                          text=True, input="".join(json.dumps(t) + "\n" for t in texts),
-                          timeout=60)
-    results = [json.loads(line) for line in done.stdout.splitlines()]
+    texts = list(corpus_lines())
+    results = ours_tokenize(default_model_path(), texts)
     assert len(results) == len(texts)
     for text, ours in zip(texts, results):
         expected = llama_cpp.tokenize(text.encode(), add_bos=False, special=True)
