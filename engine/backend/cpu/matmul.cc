@@ -13,11 +13,14 @@ void MatMul(const WeightView& w, const float* x, int64_t tokens, float* y, Threa
   if (const QuantKernels kernels = QuantDotFor(w.type); kernels.dot != nullptr) {
     // Integer path: quantize each token's activations once, then dot every row.
     const int64_t blocks = w.cols / 32;
+    // Tokens go through the eight-token kernel in groups; a last group of two to seven
+    // is padded with zero activations (cheaper than one-token calls, and bit-identical).
+    // A lone token takes the one-token kernel.
+    const int64_t groups = tokens % 8 >= 2 ? (tokens + 7) / 8 : tokens / 8;
+    const int64_t padded = std::max(tokens, groups * 8);
     thread_local std::vector<BlockQ8> xq;
-    xq.resize(tokens * blocks);
+    xq.assign(padded * blocks, BlockQ8{});
     for (int64_t t = 0; t < tokens; ++t) QuantizeRowQ8(x + t * w.cols, w.cols, &xq[t * blocks]);
-    // Full groups of eight tokens also get the interleaved layout of the prefill kernel.
-    const int64_t groups = tokens / 8;
     thread_local std::vector<BlockQ8x8> xq8;
     xq8.resize(groups * blocks);
     for (int64_t g = 0; g < groups; ++g) {
@@ -32,7 +35,8 @@ void MatMul(const WeightView& w, const float* x, int64_t tokens, float* y, Threa
         for (int64_t g = 0; g < groups; ++g) {
           float sums[8];
           kernels.dot8(row, interleaved + g * blocks, blocks, sums);
-          for (int i = 0; i < 8; ++i) y[(g * 8 + i) * w.rows + r] = sums[i];
+          for (int64_t i = 0; i < 8 && g * 8 + i < tokens; ++i)
+            y[(g * 8 + i) * w.rows + r] = sums[i];
         }
         for (int64_t t = groups * 8; t < tokens; ++t) {
           y[t * w.rows + r] = kernels.dot(row, activations + t * blocks, blocks);
