@@ -1,12 +1,11 @@
 #include "engine/model/hf_config.h"
 
 #include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/json_file.h"
 #include "common/status_macros.h"
 #include "engine/model/architecture.h"
 #include "rapidjson/document.h"
@@ -15,19 +14,6 @@ namespace llm {
 namespace {
 
 namespace fs = std::filesystem;
-
-absl::StatusOr<rapidjson::Document> ReadJson(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
-  std::stringstream text;
-  text << in.rdbuf();
-  rapidjson::Document json;
-  json.Parse(text.str().c_str());
-  if (json.HasParseError() || !json.IsObject()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": not a JSON object"));
-  }
-  return json;
-}
 
 // Reads config.json keys with the checks and defaults transformers applies.
 class Keys {
@@ -122,7 +108,7 @@ absl::StatusOr<RopeScaling> ParseRopeScaling(const rapidjson::Value& json,
 
 absl::StatusOr<ModelConfig> ModelConfigFromHfDirectory(const std::string& dir) {
   const std::string path = (fs::path(dir) / "config.json").string();
-  ASSIGN_OR_RETURN(const rapidjson::Document json, ReadJson(path));
+  ASSIGN_OR_RETURN(const rapidjson::Document json, ReadJsonObject(path));
   if (!json.HasMember("architectures") || !json["architectures"].IsArray() ||
       json["architectures"].Empty() || !json["architectures"][0].IsString()) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": architectures is missing"));
@@ -174,7 +160,7 @@ absl::StatusOr<ModelConfig> ModelConfigFromHfDirectory(const std::string& dir) {
   // generation_config.json may list more end-of-sequence ids (Llama-3.1: three).
   const std::string generation_path = (fs::path(dir) / "generation_config.json").string();
   if (fs::exists(generation_path)) {
-    ASSIGN_OR_RETURN(const rapidjson::Document generation, ReadJson(generation_path));
+    ASSIGN_OR_RETURN(const rapidjson::Document generation, ReadJsonObject(generation_path));
     ASSIGN_OR_RETURN(const std::vector<int32_t> more,
                      Keys(generation, generation_path).Ids("eos_token_id"));
     for (int32_t id : more) {

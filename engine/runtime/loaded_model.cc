@@ -1,9 +1,8 @@
 #include "engine/runtime/loaded_model.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "common/json_file.h"
 #include "common/status_macros.h"
 #include "engine/model/gguf/gguf_file.h"
 #include "rapidjson/document.h"
@@ -14,13 +13,10 @@ namespace {
 // tokenizer_config.json's chat_template: a string, or a list of named templates of
 // which "default" is the one to use.
 std::string HfChatTemplate(const std::string& dir) {
-  std::ifstream in(std::filesystem::path(dir) / "tokenizer_config.json");
-  if (!in) return "";
-  std::stringstream text;
-  text << in.rdbuf();
-  rapidjson::Document json;
-  json.Parse(text.str().c_str());
-  if (json.HasParseError() || !json.IsObject() || !json.HasMember("chat_template")) return "";
+  absl::StatusOr<rapidjson::Document> config =
+      ReadJsonObject((std::filesystem::path(dir) / "tokenizer_config.json").string());
+  if (!config.ok() || !config->HasMember("chat_template")) return "";
+  const rapidjson::Document& json = *config;
   const rapidjson::Value& value = json["chat_template"];
   if (value.IsString()) return value.GetString();
   if (value.IsArray()) {

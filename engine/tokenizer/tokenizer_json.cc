@@ -1,10 +1,9 @@
 #include "engine/tokenizer/tokenizer_json.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/json_file.h"
 #include "common/status_macros.h"
 #include "rapidjson/document.h"
 
@@ -15,19 +14,6 @@ namespace fs = std::filesystem;
 using rapidjson::Value;
 
 constexpr absl::string_view kSpaceMark = "\xE2\x96\x81";  // ▁
-
-absl::StatusOr<rapidjson::Document> ReadJson(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
-  std::stringstream text;
-  text << in.rdbuf();
-  rapidjson::Document json;
-  json.Parse(text.str().c_str());
-  if (json.HasParseError() || !json.IsObject()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": not a JSON object"));
-  }
-  return json;
-}
 
 bool TypeIs(const Value& v, absl::string_view type) {
   return v.IsObject() && v.HasMember("type") && v["type"].IsString() &&
@@ -97,7 +83,7 @@ bool HasPart(const Value& v, const char* list_key, absl::string_view type) {
 
 absl::StatusOr<TokenizerSpec> TokenizerSpecFromHfDirectory(const std::string& dir) {
   const std::string path = (fs::path(dir) / "tokenizer.json").string();
-  ASSIGN_OR_RETURN(const rapidjson::Document json, ReadJson(path));
+  ASSIGN_OR_RETURN(const rapidjson::Document json, ReadJsonObject(path));
   auto error = [&path](absl::string_view what) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": ", what));
   };
@@ -184,7 +170,7 @@ absl::StatusOr<TokenizerSpec> TokenizerSpecFromHfDirectory(const std::string& di
   }
   const std::string config_path = (fs::path(dir) / "tokenizer_config.json").string();
   if (fs::exists(config_path)) {
-    ASSIGN_OR_RETURN(const rapidjson::Document config, ReadJson(config_path));
+    ASSIGN_OR_RETURN(const rapidjson::Document config, ReadJsonObject(config_path));
     if (config.HasMember("add_bos_token") && config["add_bos_token"].IsBool()) {
       spec.add_bos = config["add_bos_token"].GetBool();
     }

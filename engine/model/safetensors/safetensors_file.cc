@@ -1,12 +1,11 @@
 #include "engine/model/safetensors/safetensors_file.h"
 
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <set>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/json_file.h"
 #include "common/status_macros.h"
 #include "rapidjson/document.h"
 
@@ -109,13 +108,8 @@ absl::StatusOr<std::unique_ptr<SafetensorsFile>> SafetensorsFile::OpenDirectory(
   const fs::path index_path = fs::path(dir) / "model.safetensors.index.json";
   if (!fs::exists(index_path)) return Open((fs::path(dir) / "model.safetensors").string());
 
-  std::ifstream in(index_path);
-  std::stringstream text;
-  text << in.rdbuf();
-  rapidjson::Document index;
-  index.Parse(text.str().c_str());
-  if (index.HasParseError() || !index.IsObject() || !index.HasMember("weight_map") ||
-      !index["weight_map"].IsObject()) {
+  ASSIGN_OR_RETURN(const rapidjson::Document index, ReadJsonObject(index_path.string()));
+  if (!index.HasMember("weight_map") || !index["weight_map"].IsObject()) {
     return Invalid(index_path.string(), "not a safetensors index (no weight_map object)");
   }
   std::set<std::string> shards;
