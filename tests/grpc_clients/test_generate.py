@@ -179,3 +179,40 @@ def test_full_queue_answers_resource_exhausted(processes, stubs):
         assert (load.max_running_sequences, load.max_queued_requests) == (1, 1)
         first.cancel()
         second.cancel()
+
+
+def test_sigterm_lets_streams_in_flight_finish(processes, stubs):
+    """SIGTERM: health turns NOT_SERVING, new calls are refused, the streams already
+    running complete, and the process exits 0."""
+    import signal
+
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    from conftest import ENGINE, free_port
+
+    pb2, pb2_grpc = stubs
+    port = free_port()
+    proc = processes([ENGINE, f"--listen=127.0.0.1:{port}",
+                      f"--metrics_listen=127.0.0.1:{free_port()}"],
+                     {"MODEL_PATH": str(default_model_path())})
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+
+        def serving():
+            assert proc.proc.poll() is None, proc.log()
+            try:
+                return health.Check(health_pb2.HealthCheckRequest(), timeout=1).status == 1
+            except grpc.RpcError:
+                return False
+
+        wait_until(serving, what="engine SERVING")
+        stub = pb2_grpc.EngineStub(channel)
+        calls = [stub.Generate(greedy_request(pb2, p, 150, ignore_eos=True), timeout=120)
+                 for p in PROMPTS[:2]]
+        firsts = [next(call) for call in calls]  # Both are running.
+        proc.proc.send_signal(signal.SIGTERM)
+        results = [collect([first, *call]) for first, call in zip(firsts, calls)]
+        for result in results:
+            assert result["finish"] == pb2.FINISH_REASON_LENGTH
+            assert result["usage"].completion_tokens == 150
+        assert proc.proc.wait(timeout=30) == 0
