@@ -75,7 +75,8 @@ int Run(int argc, char** argv) {
   std::unique_ptr<HttpServer> metrics = ValueOrExit(
       HttpServer::Start(metrics_listen, 1,
                         [&](const HttpRequest& request) {
-                          return ServeMetricsPage(request, ready.load(), source.served_name);
+                          return ServeMetricsPage(request, ready.load(), source.served_name,
+                                                  engine_service.MetricsText());
                         }),
       "--metrics_listen");
   LLM_LOG(INFO) << "gRPC on " << listen.ToString() << ", metrics on " << metrics_listen.ToString()

@@ -33,6 +33,7 @@ struct EngineLoop::Sequence {
   int64_t generated = 0;
   llm::v1::ChoiceDelta pending;  // Output not sent yet.
   absl::Time admitted = absl::Now();
+  absl::Time last_token;  // When the previous token was sampled.
 };
 
 EngineLoop::EngineLoop(const LoadedModel& model, int threads, int max_running, int max_queued)
@@ -58,11 +59,13 @@ absl::StatusOr<std::shared_ptr<ResponseStream>> EngineLoop::Submit(Generation ge
   // Requests that will start at the next step do not count as queued.
   const int free_slots = std::max(0, max_running_ - running_count_);
   if (static_cast<int>(waiting_.size()) >= free_slots + max_queued_) {
+    metrics_.rejected.fetch_add(1);
     return absl::ResourceExhaustedError(absl::StrCat(
         "the engine is full: ", running_count_, " sequences running and ", waiting_.size(),
         " requests queued (limits ", max_running_, " and ", max_queued_, ")"));
   }
   waiting_.push_back(std::move(seq));
+  metrics_.queued.store(static_cast<int64_t>(waiting_.size()));
   return stream;
 }
 
@@ -87,13 +90,17 @@ void EngineLoop::Run() {
       mu_.Await(absl::Condition(&has_work));
       if (stopping_) break;
       while (!waiting_.empty() && static_cast<int>(running.size()) < max_running_) {
+        metrics_.prompt_tokens.fetch_add(
+            static_cast<int64_t>(waiting_.front()->generation.prompt.size()));
         running.push_back(std::move(waiting_.front()));
         waiting_.pop_front();
       }
+      metrics_.queued.store(static_cast<int64_t>(waiting_.size()));
     }
     Step(running);
     absl::MutexLock lock(&mu_);
     running_count_ = static_cast<int>(running.size());
+    metrics_.running.store(running_count_);
   }
   // Shutting down: whatever still runs or waits ends as cancelled.
   absl::MutexLock lock(&mu_);
@@ -104,7 +111,11 @@ void EngineLoop::Run() {
 void EngineLoop::Step(std::vector<std::unique_ptr<Sequence>>& running) {
   // A cancelled call's sequence and memory go before the step.
   running.erase(std::remove_if(running.begin(), running.end(),
-                               [](const auto& seq) { return seq->stream->cancelled(); }),
+                               [this](const auto& seq) {
+                                 if (!seq->stream->cancelled()) return false;
+                                 metrics_.cancelled.fetch_add(1);
+                                 return true;
+                               }),
                 running.end());
   if (running.empty()) return;
 
@@ -157,6 +168,14 @@ bool EngineLoop::Advance(Sequence& seq, std::vector<float>& logits) {
   if (g.logprobs) logprobs = ComputeLogprobs(for_logprobs, token, g.top_logprobs);
   seq.counts.AddGenerated(token);
   ++seq.generated;
+  metrics_.generated_tokens.fetch_add(1, std::memory_order_relaxed);
+  const absl::Time now = absl::Now();
+  if (seq.generated == 1) {
+    metrics_.time_to_first_token.Observe(absl::ToDoubleSeconds(now - seq.admitted));
+  } else {
+    metrics_.inter_token_latency.Observe(absl::ToDoubleSeconds(now - seq.last_token));
+  }
+  seq.last_token = now;
   seq.next_input = {token};
 
   if (!g.ignore_eos && is_eos(token)) {
@@ -217,6 +236,9 @@ void EngineLoop::Finish(Sequence& seq, llm::v1::FinishReason reason) {
   usage->set_completion_tokens(static_cast<uint32_t>(seq.generated));
   seq.stream->Push(std::move(response));
   seq.stream->Close();
+  if (reason == llm::v1::FINISH_REASON_STOP) metrics_.finished_stop.fetch_add(1);
+  if (reason == llm::v1::FINISH_REASON_LENGTH) metrics_.finished_length.fetch_add(1);
+  if (reason == llm::v1::FINISH_REASON_CANCELLED) metrics_.cancelled.fetch_add(1);
   LLM_LOG(INFO) << "request " << seq.generation.request_id << ": " << seq.generation.prompt.size()
                 << " tokens in, " << seq.generated << " out, " << llm::v1::FinishReason_Name(reason)
                 << ", " << absl::FormatDuration(absl::Now() - seq.admitted);

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "engine/backend/cpu/thread_pool.h"
+#include "engine/runtime/engine_metrics.h"
 #include "engine/runtime/generation.h"
 #include "engine/runtime/loaded_model.h"
 #include "engine/runtime/response_stream.h"
@@ -42,6 +43,7 @@ class EngineLoop {
   int queued() const;
   int max_running() const { return max_running_; }
   int max_queued() const { return max_queued_; }
+  const EngineMetrics& metrics() const { return metrics_; }
 
  private:
   struct Sequence;
@@ -53,6 +55,7 @@ class EngineLoop {
   void Finish(Sequence& seq, llm::v1::FinishReason reason);
 
   const LoadedModel& model_;
+  EngineMetrics metrics_;
   const int max_running_;
   const int max_queued_;
   cpu::ThreadPool pool_;

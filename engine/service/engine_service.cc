@@ -46,6 +46,10 @@ void EngineService::SetModel(std::unique_ptr<LoadedModel> model, int threads, in
   model_ready_.store(true);
 }
 
+std::string EngineService::MetricsText() const {
+  return model() == nullptr ? "" : loop_->metrics().Render();
+}
+
 grpc::Status EngineService::Tokenize(grpc::ServerContext*, const llm::v1::TokenizeRequest* request,
                                      llm::v1::TokenizeResponse* response) {
   const LoadedModel* m = model();

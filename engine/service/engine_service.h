@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <memory>
+#include <string>
 
 #include "engine/config/engine_config.h"
 #include "engine/runtime/engine_loop.h"
@@ -20,9 +21,11 @@ class EngineService final : public llm::v1::Engine::Service {
  public:
   explicit EngineService(const EngineConfig& config) : config_(config) {}
 
+  // The engine loop's Prometheus figures; empty while loading.
+  std::string MetricsText() const;
+
   // Publishes the loaded model and starts the engine loop on it; called once.
-  void SetModel(std::unique_ptr<LoadedModel> model, int threads, int max_running,
-                int max_queued);
+  void SetModel(std::unique_ptr<LoadedModel> model, int threads, int max_running, int max_queued);
 
   grpc::Status Tokenize(grpc::ServerContext* context, const llm::v1::TokenizeRequest* request,
                         llm::v1::TokenizeResponse* response) override;

@@ -7,7 +7,8 @@ namespace llm {
 
 namespace http = boost::beast::http;
 
-HttpResponse ServeMetricsPage(const HttpRequest& request, bool ready, absl::string_view model) {
+HttpResponse ServeMetricsPage(const HttpRequest& request, bool ready, absl::string_view model,
+                              absl::string_view engine_metrics) {
   if (request.target() != "/metrics") {
     return MakeHttpResponse(request, http::status::not_found, "text/plain", "not found\n");
   }
@@ -18,7 +19,8 @@ HttpResponse ServeMetricsPage(const HttpRequest& request, bool ready, absl::stri
       "# HELP llm_engine_ready Whether the model is loaded and the engine takes requests.\n",
       "# TYPE llm_engine_ready gauge\n", "llm_engine_ready ", ready ? 1 : 0, "\n",
       "# HELP llm_engine_model_info The served model (value is always 1).\n",
-      "# TYPE llm_engine_model_info gauge\n", "llm_engine_model_info{model=\"", label, "\"} 1\n");
+      "# TYPE llm_engine_model_info gauge\n", "llm_engine_model_info{model=\"", label, "\"} 1\n",
+      engine_metrics);
   return MakeHttpResponse(request, http::status::ok, "text/plain; version=0.0.4", std::move(body));
 }
 

@@ -1,5 +1,4 @@
-// The engine's Prometheus page (GET /metrics on --metrics_listen). Scheduler and KV-cache
-// figures join it with the service; today it reports readiness and the served model.
+// The engine's Prometheus page (GET /metrics on --metrics_listen).
 #ifndef LLM_ENGINE_SERVICE_METRICS_PAGE_H_
 #define LLM_ENGINE_SERVICE_METRICS_PAGE_H_
 
@@ -8,8 +7,10 @@
 
 namespace llm {
 
-// Answers GET /metrics with the Prometheus text format; other paths get 404.
-HttpResponse ServeMetricsPage(const HttpRequest& request, bool ready, absl::string_view model);
+// Answers GET /metrics with the Prometheus text format (readiness, the model, then
+// `engine_metrics`, the engine loop's figures); other paths get 404.
+HttpResponse ServeMetricsPage(const HttpRequest& request, bool ready, absl::string_view model,
+                              absl::string_view engine_metrics);
 
 }  // namespace llm
 

@@ -216,3 +216,32 @@ def test_sigterm_lets_streams_in_flight_finish(processes, stubs):
             assert result["finish"] == pb2.FINISH_REASON_LENGTH
             assert result["usage"].completion_tokens == 150
         assert proc.proc.wait(timeout=30) == 0
+
+
+def test_metrics_count_tokens_outcomes_and_latency(engine, client):
+    import re
+
+    import requests
+
+    pb2, stub = client
+    _, _, metrics_port = engine
+
+    def scrape():
+        text = requests.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text
+        return {m.group(1): float(m.group(2))
+                for m in re.finditer(r"^([a-z_]+(?:\{[^}]*\})?) ([0-9.e+-]+)$", text, re.M)}
+
+    before = scrape()
+    collect(stub.Generate(greedy_request(pb2, "The capital of France is", 10,
+                                         ignore_eos=True), timeout=60))
+    after = scrape()
+
+    def grew(name):
+        return after.get(name, 0) - before.get(name, 0)
+
+    assert grew("llm_engine_generated_tokens_total") == 10
+    assert grew("llm_engine_prompt_tokens_total") == 5
+    assert grew('llm_engine_requests_total{outcome="length"}') == 1
+    assert grew("llm_engine_time_to_first_token_seconds_count") == 1
+    assert grew("llm_engine_inter_token_latency_seconds_count") == 9
+    assert after["llm_engine_running_sequences"] == 0
