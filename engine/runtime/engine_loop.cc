@@ -234,11 +234,12 @@ void EngineLoop::Finish(Sequence& seq, llm::v1::FinishReason reason) {
   llm::v1::Usage* usage = response.mutable_usage();
   usage->set_prompt_tokens(static_cast<uint32_t>(seq.generation.prompt.size()));
   usage->set_completion_tokens(static_cast<uint32_t>(seq.generated));
-  seq.stream->Push(std::move(response));
-  seq.stream->Close();
+  // Counted before the caller can see the end of its stream.
   if (reason == llm::v1::FINISH_REASON_STOP) metrics_.finished_stop.fetch_add(1);
   if (reason == llm::v1::FINISH_REASON_LENGTH) metrics_.finished_length.fetch_add(1);
   if (reason == llm::v1::FINISH_REASON_CANCELLED) metrics_.cancelled.fetch_add(1);
+  seq.stream->Push(std::move(response));
+  seq.stream->Close();
   LLM_LOG(INFO) << "request " << seq.generation.request_id << ": " << seq.generation.prompt.size()
                 << " tokens in, " << seq.generated << " out, " << llm::v1::FinishReason_Name(reason)
                 << ", " << absl::FormatDuration(absl::Now() - seq.admitted);
