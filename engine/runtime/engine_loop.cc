@@ -89,6 +89,8 @@ void EngineLoop::Run() {
       };
       mu_.Await(absl::Condition(&has_work));
       if (stopping_) break;
+      // A request whose caller left while it waited never starts.
+      std::erase_if(waiting_, [this](const auto& seq) { return EndIfCancelled(*seq); });
       while (!waiting_.empty() && static_cast<int>(running.size()) < max_running_) {
         metrics_.prompt_tokens.fetch_add(
             static_cast<int64_t>(waiting_.front()->generation.prompt.size()));
@@ -110,13 +112,7 @@ void EngineLoop::Run() {
 
 void EngineLoop::Step(std::vector<std::unique_ptr<Sequence>>& running) {
   // A cancelled call's sequence and memory go before the step.
-  running.erase(std::remove_if(running.begin(), running.end(),
-                               [this](const auto& seq) {
-                                 if (!seq->stream->cancelled()) return false;
-                                 metrics_.cancelled.fetch_add(1);
-                                 return true;
-                               }),
-                running.end());
+  std::erase_if(running, [this](const auto& seq) { return EndIfCancelled(*seq); });
   if (running.empty()) return;
 
   std::vector<SequenceStep> steps;
@@ -220,6 +216,12 @@ bool EngineLoop::Advance(Sequence& seq, std::vector<float>& logits) {
     seq.pending.Clear();
     seq.stream->Push(std::move(response));
   }
+  return true;
+}
+
+bool EngineLoop::EndIfCancelled(Sequence& seq) {
+  if (!seq.stream->cancelled()) return false;
+  Finish(seq, llm::v1::FINISH_REASON_CANCELLED);
   return true;
 }
 

@@ -53,6 +53,8 @@ class EngineLoop {
   // Applies the sampled `token` to `seq`; returns false once the sequence has finished.
   bool Advance(Sequence& seq, std::vector<float>& logits);
   void Finish(Sequence& seq, llm::v1::FinishReason reason);
+  // Ends `seq` if its caller has gone (hung up or past its deadline); true if it ended.
+  bool EndIfCancelled(Sequence& seq);
 
   const LoadedModel& model_;
   EngineMetrics metrics_;

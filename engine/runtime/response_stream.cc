@@ -12,10 +12,16 @@ void ResponseStream::Close() {
   closed_ = true;
 }
 
+bool ResponseStream::Ready() const { return !queue_.empty() || closed_; }
+
+bool ResponseStream::WaitReady(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  return mu_.AwaitWithTimeout(absl::Condition(this, &ResponseStream::Ready), timeout);
+}
+
 std::optional<llm::v1::GenerateResponse> ResponseStream::Next() {
   absl::MutexLock lock(&mu_);
-  auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !queue_.empty() || closed_; };
-  mu_.Await(absl::Condition(&ready));
+  mu_.Await(absl::Condition(this, &ResponseStream::Ready));
   if (queue_.empty()) return std::nullopt;
   llm::v1::GenerateResponse response = std::move(queue_.front());
   queue_.pop_front();

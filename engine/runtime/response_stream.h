@@ -12,6 +12,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "llm/v1/engine.pb.h"
 
 namespace llm {
@@ -23,11 +24,16 @@ class ResponseStream {
   void Close();
   bool cancelled() const { return cancelled_.load(); }
 
-  // Consumer side: the next response, or nullopt once the stream is closed and empty.
+  // Consumer side: waits up to `timeout` for a response or the end; false if neither came,
+  // so the consumer can look at its caller (gone? deadline passed?) and wait again.
+  bool WaitReady(absl::Duration timeout);
+  // The next response, or nullopt once the stream is closed and empty.
   std::optional<llm::v1::GenerateResponse> Next();
   void Cancel() { cancelled_.store(true); }
 
  private:
+  bool Ready() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
   absl::Mutex mu_;
   std::deque<llm::v1::GenerateResponse> queue_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;

@@ -14,6 +14,9 @@
 namespace llm {
 namespace {
 
+// How often a Generate call looks at its caller while it waits for the engine loop.
+constexpr absl::Duration kCallerPoll = absl::Milliseconds(50);
+
 grpc::Status Loading() {
   return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the model is still loading");
 }
@@ -140,13 +143,17 @@ grpc::Status EngineService::Generate(grpc::ServerContext* context,
   absl::StatusOr<std::shared_ptr<ResponseStream>> submitted = loop_->Submit(*std::move(generation));
   if (!submitted.ok()) return ToGrpcStatus(submitted.status());
   std::shared_ptr<ResponseStream> stream = *std::move(submitted);
-  while (std::optional<llm::v1::GenerateResponse> response = stream->Next()) {
-    if (context->IsCancelled() || !writer->Write(*response)) {
-      stream->Cancel();  // The loop frees the sequence before its next step.
-      return grpc::Status(grpc::StatusCode::CANCELLED, "the caller went away");
-    }
+  while (true) {
+    // A caller that hangs up or whose deadline passes is noticed within one poll, even
+    // while its request waits in the queue or nothing new is ready to send.
+    if (context->IsCancelled()) break;
+    if (!stream->WaitReady(kCallerPoll)) continue;
+    std::optional<llm::v1::GenerateResponse> response = stream->Next();
+    if (!response.has_value()) return grpc::Status::OK;
+    if (!writer->Write(*response)) break;
   }
-  return grpc::Status::OK;
+  stream->Cancel();  // The loop frees the sequence, queued or running, before its next step.
+  return grpc::Status(grpc::StatusCode::CANCELLED, "the caller went away");
 }
 
 }  // namespace llm

@@ -1,7 +1,7 @@
 """Generate over gRPC, as an internal service calls it (stubs generated from proto/):
 greedy output equals the CLI's (which the model tests check against llama.cpp), batching
 never changes a sequence's tokens, streaming chunks, stop strings, seeds, cancellation,
-and INVALID_ARGUMENT / NOT_FOUND for bad requests."""
+deadlines, and INVALID_ARGUMENT / NOT_FOUND for bad requests."""
 
 import concurrent.futures
 import subprocess
@@ -31,6 +31,31 @@ def client(engine, stubs):
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     yield pb2, pb2_grpc.EngineStub(channel)
     channel.close()
+
+
+def start_engine(processes, stubs, *flags):
+    """An engine on the default model with `flags`: (process, channel, Engine stub)."""
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    from conftest import ENGINE, free_port
+
+    _, pb2_grpc = stubs
+    port = free_port()
+    proc = processes([ENGINE, f"--listen=127.0.0.1:{port}",
+                      f"--metrics_listen=127.0.0.1:{free_port()}", *flags],
+                     {"MODEL_PATH": str(default_model_path())})
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    health = health_pb2_grpc.HealthStub(channel)
+
+    def serving():
+        assert proc.proc.poll() is None, proc.log()
+        try:
+            return health.Check(health_pb2.HealthCheckRequest(), timeout=1).status == 1
+        except grpc.RpcError:
+            return False
+
+    wait_until(serving, what="engine SERVING")
+    return proc, channel, pb2_grpc.EngineStub(channel)
 
 
 def greedy_request(pb2, prompt, max_tokens=20, **stopping):
@@ -74,12 +99,17 @@ def test_greedy_equals_the_cli_and_streams_in_chunks(client):
 
 
 def test_concurrent_streams_produce_what_each_produces_alone(client):
+    """32 greedy streams with prompts of different lengths, all in one batch, produce
+    exactly the tokens each produces alone."""
     pb2, stub = client
-    alone = [collect(stub.Generate(greedy_request(pb2, p, 24), timeout=60))["ids"] for p in PROMPTS]
-    with concurrent.futures.ThreadPoolExecutor(len(PROMPTS)) as pool:
-        together = list(pool.map(
-            lambda p: collect(stub.Generate(greedy_request(pb2, p, 24), timeout=120))["ids"],
-            PROMPTS))
+    prompts = PROMPTS + [f"Question {i}: what is {i} plus {3 * i + 1}? Answer:" for i in range(24)]
+
+    def run(prompt):
+        return collect(stub.Generate(greedy_request(pb2, prompt, 16), timeout=180))["ids"]
+
+    alone = [run(p) for p in prompts]
+    with concurrent.futures.ThreadPoolExecutor(len(prompts)) as pool:
+        together = list(pool.map(run, prompts))
     assert together == alone
 
 
@@ -142,27 +172,9 @@ def test_bad_requests_get_clear_status(client, change, code, message):
 
 def test_full_queue_answers_resource_exhausted(processes, stubs):
     """With room for one running and one queued request, a third is refused at once."""
-    from grpc_health.v1 import health_pb2, health_pb2_grpc
-
-    from conftest import ENGINE, free_port
-
-    pb2, pb2_grpc = stubs
-    port = free_port()
-    proc = processes([ENGINE, f"--listen=127.0.0.1:{port}",
-                      f"--metrics_listen=127.0.0.1:{free_port()}", "--max_running=1",
-                      "--max_queued=1"], {"MODEL_PATH": str(default_model_path())})
-    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-        health = health_pb2_grpc.HealthStub(channel)
-
-        def serving():
-            assert proc.proc.poll() is None, proc.log()
-            try:
-                return health.Check(health_pb2.HealthCheckRequest(), timeout=1).status == 1
-            except grpc.RpcError:
-                return False
-
-        wait_until(serving, what="engine SERVING")
-        stub = pb2_grpc.EngineStub(channel)
+    pb2, _ = stubs
+    _, channel, stub = start_engine(processes, stubs, "--max_running=1", "--max_queued=1")
+    with channel:
         long = greedy_request(pb2, "Once upon a time,", 2000, ignore_eos=True)
         first = stub.Generate(long, timeout=60)
         next(first)  # Running.
@@ -181,32 +193,41 @@ def test_full_queue_answers_resource_exhausted(processes, stubs):
         second.cancel()
 
 
+def test_deadlines_free_queued_and_running_requests(processes, stubs):
+    """A call whose deadline passes ends with DEADLINE_EXCEEDED and gives up its place at
+    once: a queued request leaves the queue without waiting its turn, a running one stops,
+    and the engine serves on."""
+    pb2, _ = stubs
+    _, channel, stub = start_engine(processes, stubs, "--max_running=1")
+    with channel:
+        def load():
+            return stub.Load(pb2.LoadRequest(), timeout=5)
+
+        long = greedy_request(pb2, "Once upon a time,", 4000, ignore_eos=True)
+        running = stub.Generate(long, timeout=8)
+        next(running)
+        with pytest.raises(grpc.RpcError) as error:
+            list(stub.Generate(long, timeout=0.5))  # Queued behind `running` until it expires.
+        assert error.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+        wait_until(lambda: load().queued_requests == 0, timeout=2,
+                   what="the expired request to leave the queue")
+        assert load().running_sequences == 1
+        with pytest.raises(grpc.RpcError) as error:
+            list(running)
+        assert error.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+        wait_until(lambda: load().running_sequences == 0, timeout=2,
+                   what="the expired sequence to stop")
+        assert collect(stub.Generate(greedy_request(pb2, "Hi", 3), timeout=60))["ids"]
+
+
 def test_sigterm_lets_streams_in_flight_finish(processes, stubs):
     """SIGTERM: health turns NOT_SERVING, new calls are refused, the streams already
     running complete, and the process exits 0."""
     import signal
 
-    from grpc_health.v1 import health_pb2, health_pb2_grpc
-
-    from conftest import ENGINE, free_port
-
-    pb2, pb2_grpc = stubs
-    port = free_port()
-    proc = processes([ENGINE, f"--listen=127.0.0.1:{port}",
-                      f"--metrics_listen=127.0.0.1:{free_port()}"],
-                     {"MODEL_PATH": str(default_model_path())})
-    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-        health = health_pb2_grpc.HealthStub(channel)
-
-        def serving():
-            assert proc.proc.poll() is None, proc.log()
-            try:
-                return health.Check(health_pb2.HealthCheckRequest(), timeout=1).status == 1
-            except grpc.RpcError:
-                return False
-
-        wait_until(serving, what="engine SERVING")
-        stub = pb2_grpc.EngineStub(channel)
+    pb2, _ = stubs
+    proc, channel, stub = start_engine(processes, stubs)
+    with channel:
         calls = [stub.Generate(greedy_request(pb2, p, 150, ignore_eos=True), timeout=120)
                  for p in PROMPTS[:2]]
         firsts = [next(call) for call in calls]  # Both are running.
