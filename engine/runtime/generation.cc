@@ -26,7 +26,10 @@ absl::StatusOr<Generation> ValidateGeneration(const llm::v1::GenerateRequest& re
         absl::StrCat("adapter '", request.adapter(), "' is not served (no LORAS configured)"));
   }
   if (request.n() > 1) return absl::UnimplementedError("n > 1 is not supported yet");
-  if (request.echo()) return absl::UnimplementedError("echo is not supported yet");
+  if (request.echo() && request.logprobs()) {
+    return absl::UnimplementedError(
+        "echo with logprobs (log-probabilities of prompt tokens) is not supported yet");
+  }
 
   switch (request.input_case()) {
     case llm::v1::GenerateRequest::kText: {

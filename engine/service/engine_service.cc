@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -140,6 +141,14 @@ grpc::Status EngineService::Generate(grpc::ServerContext* context,
   if (generation->request_id.empty()) {
     generation->request_id = absl::StrCat("gen-", next_request_.fetch_add(1));
   }
+  std::optional<llm::v1::PromptEcho> echo;
+  if (request->echo()) {
+    echo.emplace();
+    echo->mutable_token_ids()->Assign(generation->prompt.begin(), generation->prompt.end());
+    echo->set_text(request->has_text() ? request->text()
+                                       : SanitizeUtf8(m->tokenizer->Decode(
+                                             generation->prompt, /*skip_special=*/false)));
+  }
   absl::StatusOr<std::shared_ptr<ResponseStream>> submitted = loop_->Submit(*std::move(generation));
   if (!submitted.ok()) return ToGrpcStatus(submitted.status());
   std::shared_ptr<ResponseStream> stream = *std::move(submitted);
@@ -150,6 +159,10 @@ grpc::Status EngineService::Generate(grpc::ServerContext* context,
     if (!stream->WaitReady(kCallerPoll)) continue;
     std::optional<llm::v1::GenerateResponse> response = stream->Next();
     if (!response.has_value()) return grpc::Status::OK;
+    if (echo.has_value()) {
+      *response->mutable_prompt() = *std::move(echo);
+      echo.reset();
+    }
     if (!writer->Write(*response)) break;
   }
   stream->Cancel();  // The loop frees the sequence, queued or running, before its next step.

@@ -136,6 +136,22 @@ def test_a_seed_reproduces_its_sample(client):
     assert sample(42) != sample(43)
 
 
+def test_echo_returns_the_prompt_once_before_the_completion(client):
+    pb2, stub = client
+    text = "<|im_start|>user\nHi<|im_end|>"
+    ids = list(stub.Tokenize(pb2.TokenizeRequest(text=text), timeout=10).token_ids)
+    for request in (greedy_request(pb2, text, 6), pb2.GenerateRequest(
+            token_ids=pb2.TokenIds(ids=ids), sampling=pb2.SamplingParams(temperature=0),
+            stopping=pb2.StoppingCriteria(max_tokens=6))):
+        request.echo = True
+        responses = list(stub.Generate(request, timeout=60))
+        assert list(responses[0].prompt.token_ids) == ids
+        assert responses[0].prompt.text == text  # Special tokens included.
+        assert not any(r.HasField("prompt") for r in responses[1:])
+        request.echo = False
+        assert collect(responses)["ids"] == collect(stub.Generate(request, timeout=60))["ids"]
+
+
 def test_cancelled_call_frees_its_sequence(client):
     pb2, stub = client
     call = stub.Generate(greedy_request(pb2, "Once upon a time,", 4000, ignore_eos=True),
@@ -157,6 +173,7 @@ def test_cancelled_call_frees_its_sequence(client):
      "logit_bias"),
     (dict(adapter="sql-lora"), grpc.StatusCode.NOT_FOUND, "adapter 'sql-lora'"),
     (dict(text=""), grpc.StatusCode.INVALID_ARGUMENT, "input is empty"),
+    (dict(echo=True, logprobs=True), grpc.StatusCode.UNIMPLEMENTED, "echo with logprobs"),
 ])
 def test_bad_requests_get_clear_status(client, change, code, message):
     pb2, stub = client
