@@ -17,6 +17,7 @@
 #include "engine/config/engine_config.h"
 #include "engine/model/model_source.h"
 #include "engine/runtime/loaded_model.h"
+#include "engine/runtime/step_plan.h"
 #include "engine/service/engine_server.h"
 #include "engine/service/engine_service.h"
 #include "engine/service/metrics_page.h"
@@ -26,8 +27,13 @@ ABSL_FLAG(std::string, metrics_listen, "0.0.0.0:9090",
           "HTTP address (HOST:PORT) for Prometheus metrics at /metrics");
 ABSL_FLAG(int, threads, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
           "compute threads");
-ABSL_FLAG(int, max_running, 64, "most sequences generated at once; later requests wait");
-ABSL_FLAG(int, max_queued, 256, "most requests waiting; more get RESOURCE_EXHAUSTED at once");
+ABSL_FLAG(int, max_running, llm::SchedulerLimits{}.max_running,
+          "most sequences generated at once; later requests wait");
+ABSL_FLAG(int, max_queued, llm::SchedulerLimits{}.max_queued,
+          "most requests waiting; more get RESOURCE_EXHAUSTED at once");
+ABSL_FLAG(int64_t, step_tokens, llm::SchedulerLimits{}.step_tokens,
+          "most tokens one batched step feeds: a longer prompt is prefilled in chunks over "
+          "several steps while running streams keep decoding");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(30),
           "on SIGTERM, how long requests in flight may run before they are cancelled");
 
@@ -60,6 +66,9 @@ int Run(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_max_queued) < 0) {
     ExitWithError("--max_queued", absl::InvalidArgumentError("must not be negative"));
   }
+  if (absl::GetFlag(FLAGS_step_tokens) < 1) {
+    ExitWithError("--step_tokens", absl::InvalidArgumentError("must be at least 1"));
+  }
   const EngineConfig config = ValueOrExit(EngineConfigFromEnv(ProcessEnv()), "environment");
   ExitIfError("environment", CheckSupported(config));
   // Finding the model files is quick; a wrong MODEL_PATH fails here, before serving.
@@ -87,7 +96,9 @@ int Run(int argc, char** argv) {
   LLM_LOG(INFO) << "loaded in " << absl::FormatDuration(absl::Now() - load_start) << ": "
                 << loaded->model->Summary();
   engine_service.SetModel(std::move(loaded), absl::GetFlag(FLAGS_threads),
-                          absl::GetFlag(FLAGS_max_running), absl::GetFlag(FLAGS_max_queued));
+                          {.max_running = absl::GetFlag(FLAGS_max_running),
+                           .max_queued = absl::GetFlag(FLAGS_max_queued),
+                           .step_tokens = absl::GetFlag(FLAGS_step_tokens)});
   ready = true;
   server->SetServing(true);
   LLM_LOG(INFO) << "serving " << source.served_name << " from " << source.path;

@@ -36,10 +36,10 @@ struct EngineLoop::Sequence {
   absl::Time last_token;  // When the previous token was sampled.
 };
 
-EngineLoop::EngineLoop(const LoadedModel& model, int threads, int max_running, int max_queued)
+EngineLoop::EngineLoop(const LoadedModel& model, int threads, const SchedulerLimits& limits)
     : model_(model),
-      max_running_(std::max(1, max_running)),
-      max_queued_(std::max(0, max_queued)),
+      limits_{std::max(1, limits.max_running), std::max(0, limits.max_queued),
+              std::max<int64_t>(1, limits.step_tokens)},
       pool_(threads) {
   thread_ = std::thread([this] { Run(); });
 }
@@ -57,12 +57,12 @@ absl::StatusOr<std::shared_ptr<ResponseStream>> EngineLoop::Submit(Generation ge
   std::shared_ptr<ResponseStream> stream = seq->stream;
   absl::MutexLock lock(&mu_);
   // Requests that will start at the next step do not count as queued.
-  const int free_slots = std::max(0, max_running_ - running_count_);
-  if (static_cast<int>(waiting_.size()) >= free_slots + max_queued_) {
+  const int free_slots = std::max(0, limits_.max_running - running_count_);
+  if (static_cast<int>(waiting_.size()) >= free_slots + limits_.max_queued) {
     metrics_.rejected.fetch_add(1);
     return absl::ResourceExhaustedError(absl::StrCat(
         "the engine is full: ", running_count_, " sequences running and ", waiting_.size(),
-        " requests queued (limits ", max_running_, " and ", max_queued_, ")"));
+        " requests queued (limits ", limits_.max_running, " and ", limits_.max_queued, ")"));
   }
   waiting_.push_back(std::move(seq));
   metrics_.queued.store(static_cast<int64_t>(waiting_.size()));
@@ -91,7 +91,7 @@ void EngineLoop::Run() {
       if (stopping_) break;
       // A request whose caller left while it waited never starts.
       std::erase_if(waiting_, [this](const auto& seq) { return EndIfCancelled(*seq); });
-      while (!waiting_.empty() && static_cast<int>(running.size()) < max_running_) {
+      while (!waiting_.empty() && static_cast<int>(running.size()) < limits_.max_running) {
         metrics_.prompt_tokens.fetch_add(
             static_cast<int64_t>(waiting_.front()->generation.prompt.size()));
         running.push_back(std::move(waiting_.front()));
@@ -115,14 +115,19 @@ void EngineLoop::Step(std::vector<std::unique_ptr<Sequence>>& running) {
   std::erase_if(running, [this](const auto& seq) { return EndIfCancelled(*seq); });
   if (running.empty()) return;
 
+  std::vector<int64_t> pending;
+  for (const auto& seq : running) pending.push_back(static_cast<int64_t>(seq->next_input.size()));
+  const std::vector<int64_t> take = PlanStep(pending, limits_.step_tokens);
   std::vector<SequenceStep> steps;
-  for (auto& seq : running) {
-    const int64_t needed = seq->position + static_cast<int64_t>(seq->next_input.size());
-    if (needed > seq->cache.capacity()) {
-      seq->cache.Grow(std::min<int64_t>(model_.model->config().context_length,
-                                        std::max(needed, 2 * seq->cache.capacity())));
+  for (size_t i = 0; i < running.size(); ++i) {
+    Sequence& seq = *running[i];
+    const int64_t needed = seq.position + take[i];
+    if (needed > seq.cache.capacity()) {
+      seq.cache.Grow(std::min<int64_t>(model_.model->config().context_length,
+                                       std::max(needed, 2 * seq.cache.capacity())));
     }
-    steps.push_back({seq->next_input, seq->position, &seq->cache});
+    steps.push_back({std::vector<int32_t>(seq.next_input.begin(), seq.next_input.begin() + take[i]),
+                     seq.position, &seq.cache});
   }
   const int64_t vocab = model_.model->config().vocab_size;
   std::vector<float> logits(steps.size() * vocab);
@@ -131,7 +136,12 @@ void EngineLoop::Step(std::vector<std::unique_ptr<Sequence>>& running) {
   std::vector<std::unique_ptr<Sequence>> still_running;
   for (size_t i = 0; i < running.size(); ++i) {
     Sequence& seq = *running[i];
-    seq.position += static_cast<int64_t>(seq.next_input.size());
+    seq.position += take[i];
+    seq.next_input.erase(seq.next_input.begin(), seq.next_input.begin() + take[i]);
+    if (!seq.next_input.empty()) {  // Prefilling: the rest of the prompt comes next step.
+      still_running.push_back(std::move(running[i]));
+      continue;
+    }
     std::vector<float> row(logits.begin() + i * vocab, logits.begin() + (i + 1) * vocab);
     if (Advance(seq, row)) still_running.push_back(std::move(running[i]));
   }

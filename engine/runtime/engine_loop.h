@@ -1,6 +1,7 @@
 // The one thread that runs the model. Each step it admits waiting requests, runs every
-// active sequence's new tokens (a whole prompt, or the last sampled token) in one batched
-// forward pass, samples each sequence's next token, and streams what is ready. A request
+// active sequence's new tokens (a chunk of its prompt, or the last sampled token; see
+// step_plan.h) in one batched forward pass, samples the next token of each sequence whose
+// prompt is done, and streams what is ready. A request
 // that arrives while others decode joins at the next step (continuous batching).
 //
 // Owns the sequences and their KV caches; only the loop thread touches them. Submit is
@@ -21,14 +22,16 @@
 #include "engine/runtime/generation.h"
 #include "engine/runtime/loaded_model.h"
 #include "engine/runtime/response_stream.h"
+#include "engine/runtime/step_plan.h"
 
 namespace llm {
 
 class EngineLoop {
  public:
-  // `model` must outlive the loop. `threads` compute threads; at most `max_running`
-  // sequences run at once, at most `max_queued` more wait in arrival order.
-  EngineLoop(const LoadedModel& model, int threads, int max_running, int max_queued);
+  // `model` must outlive the loop. `threads` compute threads; at most
+  // `limits.max_running` sequences run at once, at most `limits.max_queued` more wait in
+  // arrival order, and one step feeds about `limits.step_tokens` tokens.
+  EngineLoop(const LoadedModel& model, int threads, const SchedulerLimits& limits);
   ~EngineLoop();  // Finishes nothing: open streams end with FINISH_REASON_CANCELLED.
 
   EngineLoop(const EngineLoop&) = delete;
@@ -41,8 +44,8 @@ class EngineLoop {
   // Sequences running and requests waiting, for the Load figures.
   int running() const;
   int queued() const;
-  int max_running() const { return max_running_; }
-  int max_queued() const { return max_queued_; }
+  int max_running() const { return limits_.max_running; }
+  int max_queued() const { return limits_.max_queued; }
   const EngineMetrics& metrics() const { return metrics_; }
 
  private:
@@ -58,8 +61,7 @@ class EngineLoop {
 
   const LoadedModel& model_;
   EngineMetrics metrics_;
-  const int max_running_;
-  const int max_queued_;
+  const SchedulerLimits limits_;
   cpu::ThreadPool pool_;
 
   mutable absl::Mutex mu_;

@@ -43,10 +43,10 @@ void FillToken(const Tokenizer& tokenizer, int32_t id, llm::v1::SpecialToken* to
 
 }  // namespace
 
-void EngineService::SetModel(std::unique_ptr<LoadedModel> model, int threads, int max_running,
-                             int max_queued) {
+void EngineService::SetModel(std::unique_ptr<LoadedModel> model, int threads,
+                             const SchedulerLimits& limits) {
   model_ = std::move(model);
-  loop_ = std::make_unique<EngineLoop>(*model_, threads, max_running, max_queued);
+  loop_ = std::make_unique<EngineLoop>(*model_, threads, limits);
   model_ready_.store(true);
 }
 

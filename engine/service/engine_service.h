@@ -13,6 +13,7 @@
 #include "engine/config/engine_config.h"
 #include "engine/runtime/engine_loop.h"
 #include "engine/runtime/loaded_model.h"
+#include "engine/runtime/step_plan.h"
 #include "llm/v1/engine.grpc.pb.h"
 
 namespace llm {
@@ -25,7 +26,7 @@ class EngineService final : public llm::v1::Engine::Service {
   std::string MetricsText() const;
 
   // Publishes the loaded model and starts the engine loop on it; called once.
-  void SetModel(std::unique_ptr<LoadedModel> model, int threads, int max_running, int max_queued);
+  void SetModel(std::unique_ptr<LoadedModel> model, int threads, const SchedulerLimits& limits);
 
   grpc::Status Tokenize(grpc::ServerContext* context, const llm::v1::TokenizeRequest* request,
                         llm::v1::TokenizeResponse* response) override;

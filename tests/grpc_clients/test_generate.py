@@ -113,6 +113,22 @@ def test_concurrent_streams_produce_what_each_produces_alone(client):
     assert together == alone
 
 
+def test_chunked_prefill_leaves_greedy_output_unchanged(processes, stubs):
+    """With a step budget of 7 tokens every prompt is prefilled over several steps, side by
+    side with streams that decode; each still produces what the CLI produces."""
+    pb2, _ = stubs
+    _, channel, stub = start_engine(processes, stubs, "--step_tokens=7")
+    long_prompt = "Here is a list of fruits: " + ", ".join(
+        ["apple", "banana", "cherry", "grape", "mango", "pear", "plum"] * 6) + ", and"
+    prompts = PROMPTS[:4] + [long_prompt]
+    with channel, concurrent.futures.ThreadPoolExecutor(len(prompts)) as pool:
+        served = list(pool.map(
+            lambda p: collect(stub.Generate(greedy_request(pb2, p, 12), timeout=120))["ids"],
+            prompts))
+    for prompt, ids in zip(prompts, served):
+        assert ids == cli_greedy(prompt, 12)[:len(ids)], prompt
+
+
 def test_stop_strings_are_never_sent(client):
     pb2, stub = client
     full = collect(stub.Generate(greedy_request(pb2, "The capital of France is"), timeout=60))
