@@ -96,9 +96,9 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-@pytest.fixture
-def engine(processes):
-    """A running engine on the default model: (process, grpc port, metrics port)."""
+def start_engine(processes, *flags):
+    """Starts an engine on the default model with `flags` and waits until its health is
+    SERVING: (process, grpc port, metrics port)."""
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
@@ -106,20 +106,26 @@ def engine(processes):
     assert model.is_file(), f"{model} is missing: run tools/bootstrap.sh"
     port, metrics_port = free_port(), free_port()
     proc = processes(
-        [ENGINE, f"--listen=127.0.0.1:{port}", f"--metrics_listen=127.0.0.1:{metrics_port}"],
+        [ENGINE, f"--listen=127.0.0.1:{port}", f"--metrics_listen=127.0.0.1:{metrics_port}",
+         *flags],
         {"MODEL_PATH": str(model)},
     )
-    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-    stub = health_pb2_grpc.HealthStub(channel)
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
 
-    def serving():
-        assert proc.proc.poll() is None, f"engine exited:\n{proc.log()}"
-        try:
-            reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
-        except grpc.RpcError:
-            return False
-        return reply.status == health_pb2.HealthCheckResponse.SERVING
+        def serving():
+            assert proc.proc.poll() is None, f"engine exited:\n{proc.log()}"
+            try:
+                reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
+            except grpc.RpcError:
+                return False
+            return reply.status == health_pb2.HealthCheckResponse.SERVING
 
-    wait_until(serving, what="engine health SERVING")
-    yield proc, port, metrics_port
-    channel.close()
+        wait_until(serving, what="engine health SERVING")
+    return proc, port, metrics_port
+
+
+@pytest.fixture
+def engine(processes):
+    """A running engine on the default model: (process, grpc port, metrics port)."""
+    return start_engine(processes)

@@ -35,26 +35,11 @@ def client(engine, stubs):
 
 def start_engine(processes, stubs, *flags):
     """An engine on the default model with `flags`: (process, channel, Engine stub)."""
-    from grpc_health.v1 import health_pb2, health_pb2_grpc
-
-    from conftest import ENGINE, free_port
+    import conftest
 
     _, pb2_grpc = stubs
-    port = free_port()
-    proc = processes([ENGINE, f"--listen=127.0.0.1:{port}",
-                      f"--metrics_listen=127.0.0.1:{free_port()}", *flags],
-                     {"MODEL_PATH": str(default_model_path())})
+    proc, port, _ = conftest.start_engine(processes, *flags)
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-    health = health_pb2_grpc.HealthStub(channel)
-
-    def serving():
-        assert proc.proc.poll() is None, proc.log()
-        try:
-            return health.Check(health_pb2.HealthCheckRequest(), timeout=1).status == 1
-        except grpc.RpcError:
-            return False
-
-    wait_until(serving, what="engine SERVING")
     return proc, channel, pb2_grpc.EngineStub(channel)
 
 
