@@ -15,6 +15,7 @@
 #include "common/startup.h"
 #include "engine/backend/cpu/thread_pool.h"
 #include "engine/config/engine_config.h"
+#include "engine/kv_cache/kv_blocks.h"
 #include "engine/model/model_source.h"
 #include "engine/runtime/loaded_model.h"
 #include "engine/sampling/logits_processor.h"
@@ -82,7 +83,8 @@ int Run(int argc, char** argv) {
   }
 
   cpu::ThreadPool pool(threads);
-  SequenceKvCache cache(config, total);
+  KvBlocks cache(config, static_cast<int32_t>(BlocksFor(total, kDefaultBlockTokens)),
+                 kDefaultBlockTokens);
   Sampler sampler({.temperature = static_cast<float>(absl::GetFlag(FLAGS_temperature)),
                    .top_k = absl::GetFlag(FLAGS_top_k),
                    .top_p = static_cast<float>(absl::GetFlag(FLAGS_top_p)),

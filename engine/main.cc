@@ -34,6 +34,11 @@ ABSL_FLAG(int, max_queued, llm::SchedulerLimits{}.max_queued,
 ABSL_FLAG(int64_t, step_tokens, llm::SchedulerLimits{}.step_tokens,
           "most tokens one batched step feeds: a longer prompt is prefilled in chunks over "
           "several steps while running streams keep decoding");
+ABSL_FLAG(int64_t, kv_cache_mb, llm::SchedulerLimits{}.kv_cache_bytes >> 20,
+          "memory for the paged KV cache in MiB (committed as it fills); if it holds fewer "
+          "tokens than the model's context window, requests are limited to what it holds");
+ABSL_FLAG(int64_t, kv_block_tokens, llm::SchedulerLimits{}.kv_block_tokens,
+          "positions per KV cache block, the unit of prefix reuse");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(30),
           "on SIGTERM, how long requests in flight may run before they are cancelled");
 
@@ -69,6 +74,13 @@ int Run(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_step_tokens) < 1) {
     ExitWithError("--step_tokens", absl::InvalidArgumentError("must be at least 1"));
   }
+  if (absl::GetFlag(FLAGS_kv_cache_mb) < 1 ||
+      absl::GetFlag(FLAGS_kv_cache_mb) > (int64_t{1} << 30)) {
+    ExitWithError("--kv_cache_mb", absl::InvalidArgumentError("must be 1 to 2^30"));
+  }
+  if (absl::GetFlag(FLAGS_kv_block_tokens) < 1 || absl::GetFlag(FLAGS_kv_block_tokens) > 1024) {
+    ExitWithError("--kv_block_tokens", absl::InvalidArgumentError("must be 1 to 1024"));
+  }
   const EngineConfig config = ValueOrExit(EngineConfigFromEnv(ProcessEnv()), "environment");
   ExitIfError("environment", CheckSupported(config));
   // Finding the model files is quick; a wrong MODEL_PATH fails here, before serving.
@@ -98,7 +110,9 @@ int Run(int argc, char** argv) {
   engine_service.SetModel(std::move(loaded), absl::GetFlag(FLAGS_threads),
                           {.max_running = absl::GetFlag(FLAGS_max_running),
                            .max_queued = absl::GetFlag(FLAGS_max_queued),
-                           .step_tokens = absl::GetFlag(FLAGS_step_tokens)});
+                           .step_tokens = absl::GetFlag(FLAGS_step_tokens),
+                           .kv_cache_bytes = absl::GetFlag(FLAGS_kv_cache_mb) << 20,
+                           .kv_block_tokens = absl::GetFlag(FLAGS_kv_block_tokens)});
   ready = true;
   server->SetServing(true);
   LLM_LOG(INFO) << "serving " << source.served_name << " from " << source.path;

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <map>
+#include <numeric>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -138,37 +139,6 @@ void AddBias(const std::vector<float>& bias, float* x) {
 }
 
 }  // namespace
-
-SequenceKvCache::SequenceKvCache(const ModelConfig& config, int64_t capacity)
-    : capacity_(capacity),
-      kv_heads_(config.num_kv_heads),
-      head_dim_(config.head_dim),
-      k_(config.num_layers, std::vector<cpu::Half>(capacity * kv_heads_ * head_dim_)),
-      v_(config.num_layers, std::vector<cpu::Half>(capacity * kv_heads_ * head_dim_)) {}
-
-void SequenceKvCache::Grow(int64_t capacity) {
-  if (capacity <= capacity_) return;
-  for (std::vector<std::vector<cpu::Half>>* planes : {&k_, &v_}) {
-    for (std::vector<cpu::Half>& plane : *planes) {
-      std::vector<cpu::Half> grown(capacity * kv_heads_ * head_dim_);
-      for (int64_t h = 0; h < kv_heads_; ++h) {
-        std::copy_n(&plane[h * capacity_ * head_dim_], capacity_ * head_dim_,
-                    &grown[h * capacity * head_dim_]);
-      }
-      plane = std::move(grown);
-    }
-  }
-  capacity_ = capacity;
-}
-
-void SequenceKvCache::Store(int64_t layer, int64_t position, const float* keys,
-                            const float* values) {
-  for (int64_t h = 0; h < kv_heads_; ++h) {
-    const int64_t at = (h * capacity_ + position) * head_dim_;
-    cpu::FloatToHalf(keys + h * head_dim_, head_dim_, &k_[layer][at]);
-    cpu::FloatToHalf(values + h * head_dim_, head_dim_, &v_[layer][at]);
-  }
-}
 
 absl::StatusOr<std::unique_ptr<LlamaModel>> LlamaModel::FromGguf(std::unique_ptr<GgufFile> gguf,
                                                                  const LoadOptions& options) {
@@ -316,7 +286,14 @@ void LlamaModel::QuantizeInt8() {
   if (tied) lm_head_ = embeddings_;
 }
 
-void LlamaModel::Forward(const std::vector<SequenceStep>& steps, float* logits,
+void LlamaModel::Forward(const std::vector<int32_t>& tokens, int64_t start, KvBlocks& cache,
+                         float* logits, cpu::ThreadPool& pool) const {
+  std::vector<int32_t> table(cache.count());
+  std::iota(table.begin(), table.end(), 0);
+  Forward({SequenceStep{tokens, start, table.data()}}, cache, logits, pool);
+}
+
+void LlamaModel::Forward(const std::vector<SequenceStep>& steps, KvBlocks& cache, float* logits,
                          cpu::ThreadPool& pool) const {
   const ModelConfig& c = config_;
   const int64_t hidden = c.hidden_size, head_dim = c.head_dim;
@@ -382,14 +359,12 @@ void LlamaModel::Forward(const std::vector<SequenceStep>& steps, float* logits,
         ApplyRope(&k[t * kv_dim + hd * head_dim], head_dim, c.rope_style, position[t], inv_freq,
                   rope_attention_factor_);
       }
-      steps[owner[t]].cache->Store(l, position[t], &k[t * kv_dim], &v[t * kv_dim]);
+      cache.Store(l, steps[owner[t]].block_table, position[t], &k[t * kv_dim], &v[t * kv_dim]);
     }
+    const cpu::AttentionShape shape{c.num_heads, c.num_kv_heads, head_dim, c.sliding_window};
     for (size_t i = 0; i < steps.size(); ++i) {
-      const SequenceKvCache& cache = *steps[i].cache;
-      const cpu::AttentionShape shape{c.num_heads, c.num_kv_heads, head_dim, cache.capacity(),
-                                      c.sliding_window};
       cpu::CausalAttention(shape, &q[first[i] * q_dim], first[i + 1] - first[i], steps[i].start,
-                           cache.keys(l), cache.values(l), &attn[first[i] * q_dim], pool);
+                           cache.Layer(l, steps[i].block_table), &attn[first[i] * q_dim], pool);
     }
     cpu::MatMul(layer.o, attn.data(), n, proj.data(), pool);
     for (int64_t i = 0; i < n * hidden; ++i) x[i] += proj[i];

@@ -14,43 +14,20 @@
 #include "engine/backend/cpu/matmul.h"
 #include "engine/backend/cpu/thread_pool.h"
 #include "engine/backend/cpu/vec.h"
+#include "engine/kv_cache/kv_blocks.h"
 #include "engine/model/gguf/gguf_file.h"
 #include "engine/model/model_config.h"
 #include "engine/model/weight_source.h"
 
 namespace llm {
 
-// The keys and values of one sequence's past tokens, in f16 (as llama.cpp keeps them:
-// half the bytes to read per decoded token). Per layer, each kv head has its own plane
-// of [capacity, head_dim], so attention reads it as one run.
-class SequenceKvCache {
- public:
-  SequenceKvCache(const ModelConfig& config, int64_t capacity);
-  int64_t capacity() const { return capacity_; }
-
-  // Makes room for `capacity` positions, keeping those stored (a no-op if there is).
-  void Grow(int64_t capacity);
-
-  // Stores the keys and values ([kv_heads * head_dim] each) of `position`.
-  void Store(int64_t layer, int64_t position, const float* keys, const float* values);
-
-  // The layer's planes: [kv_heads, capacity, head_dim].
-  const cpu::Half* keys(int64_t layer) const { return k_[layer].data(); }
-  const cpu::Half* values(int64_t layer) const { return v_[layer].data(); }
-
- private:
-  int64_t capacity_;
-  int64_t kv_heads_;
-  int64_t head_dim_;
-  std::vector<std::vector<cpu::Half>> k_, v_;
-};
-
 // One sequence's share of a forward step: its new tokens, the position of the first,
-// and the cache holding its earlier tokens (which receives the new ones).
+// and its block table in the KV cache, which holds its earlier tokens and receives the
+// new ones.
 struct SequenceStep {
   std::vector<int32_t> tokens;
   int64_t start = 0;
-  SequenceKvCache* cache = nullptr;
+  const int32_t* block_table = nullptr;
 };
 
 struct LoadOptions {
@@ -85,15 +62,15 @@ class LlamaModel {
   // projections see all tokens at once, attention runs per sequence over its own cache.
   // Writes the logits of step i's last token to logits + i * vocab_size. Each
   // sequence's results are bit-identical to running it alone, whatever shares the step.
-  // Token ids must be in [0, vocab_size) and each cache must have room for its tokens
+  // Token ids must be in [0, vocab_size) and each block table must cover its tokens
   // (the request layer checks both).
-  void Forward(const std::vector<SequenceStep>& steps, float* logits, cpu::ThreadPool& pool) const;
+  void Forward(const std::vector<SequenceStep>& steps, KvBlocks& cache, float* logits,
+               cpu::ThreadPool& pool) const;
 
-  // One sequence: `tokens` at positions start .. start + tokens.size() - 1.
-  void Forward(const std::vector<int32_t>& tokens, int64_t start, SequenceKvCache& cache,
-               float* logits, cpu::ThreadPool& pool) const {
-    Forward({SequenceStep{tokens, start, &cache}}, logits, pool);
-  }
+  // One sequence that has `cache` to itself, its blocks in order: `tokens` at positions
+  // start .. start + tokens.size() - 1.
+  void Forward(const std::vector<int32_t>& tokens, int64_t start, KvBlocks& cache, float* logits,
+               cpu::ThreadPool& pool) const;
 
  private:
   struct Layer {

@@ -73,7 +73,7 @@ absl::StatusOr<std::unique_ptr<LlamaModel>> Load(const std::string& bytes) {
   return LlamaModel::FromGguf(*std::move(gguf));
 }
 
-TEST(LlamaModelTest, BatchingNeverChangesASequencesLogits) {
+TEST(LlamaModelTest, BatchingAndPagingNeverChangeASequencesLogits) {
   std::unique_ptr<LlamaModel> model = Load(TinyLlama()).value();
   const ModelConfig& config = model->config();
   cpu::ThreadPool pool(3);
@@ -83,22 +83,29 @@ TEST(LlamaModelTest, BatchingNeverChangesASequencesLogits) {
   const std::vector<int32_t> history = {2, 4, 6, 8, 10, 12, 14, 16, 18};
   const std::vector<int32_t> c = {70, 71, 72};
 
-  // Alone.
+  // Alone, each in a cache of its own (blocks of 4 positions, in order).
   std::vector<float> alone_a(kVocab), alone_b(kVocab), alone_c(kVocab);
-  SequenceKvCache cache_a(config, 32), cache_b(config, 32), cache_c(config, 32);
+  KvBlocks cache_a(config, 8, 4), cache_b(config, 8, 4), cache_c(config, 8, 4);
   model->Forward(a, 0, cache_a, alone_a.data(), pool);
   model->Forward(history, 0, cache_b, alone_b.data(), pool);
   model->Forward({3}, static_cast<int64_t>(history.size()), cache_b, alone_b.data(), pool);
   model->Forward(c, 0, cache_c, alone_c.data(), pool);
 
-  // Together: b's history first runs alone, then its next token joins a and c.
-  SequenceKvCache batch_a(config, 32), batch_b(config, 32), batch_c(config, 32);
+  // Together in one pool, their blocks interleaved: b's history first runs alone, then
+  // its next token joins a and c.
+  KvBlocks pool_cache(config, 24, 4);
+  std::vector<int32_t> table_a, table_b, table_c;
+  for (int32_t i = 0; i < 8; ++i) {
+    table_a.push_back(3 * i + 2);
+    table_b.push_back(3 * i);
+    table_c.push_back(3 * i + 1);
+  }
   std::vector<float> scratch(kVocab), together(3 * kVocab);
-  model->Forward(history, 0, batch_b, scratch.data(), pool);
-  model->Forward({SequenceStep{a, 0, &batch_a},
-                  SequenceStep{{3}, static_cast<int64_t>(history.size()), &batch_b},
-                  SequenceStep{c, 0, &batch_c}},
-                 together.data(), pool);
+  model->Forward({SequenceStep{history, 0, table_b.data()}}, pool_cache, scratch.data(), pool);
+  model->Forward({SequenceStep{a, 0, table_a.data()},
+                  SequenceStep{{3}, static_cast<int64_t>(history.size()), table_b.data()},
+                  SequenceStep{c, 0, table_c.data()}},
+                 pool_cache, together.data(), pool);
 
   for (int i = 0; i < kVocab; ++i) {
     ASSERT_EQ(together[i], alone_a[i]) << i;  // Bit for bit.
@@ -126,7 +133,7 @@ TEST(LlamaModelTest, TruncatedAndGarbledFilesFailCleanly) {
     }
     // A flip inside tensor data leaves a loadable model: it must still run.
     const ModelConfig& config = (*model)->config();
-    SequenceKvCache cache(config, 4);
+    KvBlocks cache(config, 1, 4);
     std::vector<float> logits(config.vocab_size);
     (*model)->Forward({1, 2}, 0, cache, logits.data(), pool);
     return true;

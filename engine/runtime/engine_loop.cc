@@ -1,46 +1,43 @@
 #include "engine/runtime/engine_loop.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
-#include "engine/sampling/logprobs.h"
-#include "engine/sampling/text_stream.h"
-#include "engine/tokenizer/unicode.h"
 
 namespace llm {
+namespace {
 
-struct EngineLoop::Sequence {
-  Sequence(Generation g, const ModelConfig& config)
-      : generation(std::move(g)),
-        stream(std::make_shared<ResponseStream>()),
-        cache(config, std::min<int64_t>(config.context_length,
-                                        static_cast<int64_t>(generation.prompt.size()) + 16)),
-        sampler(generation.sampling),
-        text(generation.stop),
-        next_input(generation.prompt) {
-    for (int32_t id : generation.prompt) counts.AddPrompt(id);
-  }
+int32_t PoolBlocks(const ModelConfig& config, const SchedulerLimits& limits) {
+  const int64_t blocks =
+      limits.kv_cache_bytes / KvBlocks::BlockBytes(config, limits.kv_block_tokens);
+  return static_cast<int32_t>(std::clamp<int64_t>(blocks, 1, INT32_MAX));
+}
 
-  Generation generation;
-  std::shared_ptr<ResponseStream> stream;
-  SequenceKvCache cache;
-  Sampler sampler;
-  TokenCounts counts;
-  TextStream text;
-  std::vector<int32_t> next_input;  // The prompt first, then the last sampled token.
-  int64_t position = 0;             // Tokens already in the cache.
-  int64_t generated = 0;
-  llm::v1::ChoiceDelta pending;  // Output not sent yet.
-  absl::Time admitted = absl::Now();
-  absl::Time last_token;  // When the previous token was sampled.
-};
+}  // namespace
 
 EngineLoop::EngineLoop(const LoadedModel& model, int threads, const SchedulerLimits& limits)
     : model_(model),
       limits_{std::max(1, limits.max_running), std::max(0, limits.max_queued),
-              std::max<int64_t>(1, limits.step_tokens)},
-      pool_(threads) {
+              std::max<int64_t>(1, limits.step_tokens), limits.kv_cache_bytes,
+              std::max<int64_t>(1, limits.kv_block_tokens)},
+      pool_(threads),
+      cache_(model.model->config(), PoolBlocks(model.model->config(), limits_),
+             limits_.kv_block_tokens),
+      blocks_(cache_.count(), limits_.kv_block_tokens),
+      context_window_(std::min<int64_t>(model.model->config().context_length,
+                                        int64_t{cache_.count()} * limits_.kv_block_tokens)) {
+  const int64_t block_bytes = KvBlocks::BlockBytes(model.model->config(), limits_.kv_block_tokens);
+  LLM_LOG(INFO) << "KV cache: " << cache_.count() << " blocks of " << limits_.kv_block_tokens
+                << " tokens (" << cache_.count() * block_bytes / (1 << 20) << " MiB)";
+  if (context_window_ < model.model->config().context_length) {
+    LLM_LOG(WARNING) << "the KV cache holds " << context_window_ << " tokens, less than the "
+                     << model.model->config().context_length
+                     << "-token context of the model: requests are limited to " << context_window_
+                     << " tokens";
+  }
+  metrics_.kv_blocks_total.store(cache_.count());
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -53,8 +50,12 @@ EngineLoop::~EngineLoop() {
 }
 
 absl::StatusOr<std::shared_ptr<ResponseStream>> EngineLoop::Submit(Generation generation) {
-  auto seq = std::make_unique<Sequence>(std::move(generation), model_.model->config());
-  std::shared_ptr<ResponseStream> stream = seq->stream;
+  if (generation.n > limits_.max_running) {
+    return absl::InvalidArgumentError(absl::StrCat("n = ", generation.n, " is more choices than ",
+                                                   "the engine runs at once (", limits_.max_running,
+                                                   ")"));
+  }
+  auto request = std::make_shared<Request>(std::move(generation));
   absl::MutexLock lock(&mu_);
   // Requests that will start at the next step do not count as queued.
   const int free_slots = std::max(0, limits_.max_running - running_count_);
@@ -64,9 +65,9 @@ absl::StatusOr<std::shared_ptr<ResponseStream>> EngineLoop::Submit(Generation ge
         "the engine is full: ", running_count_, " sequences running and ", waiting_.size(),
         " requests queued (limits ", limits_.max_running, " and ", limits_.max_queued, ")"));
   }
-  waiting_.push_back(std::move(seq));
+  waiting_.push_back(std::make_unique<Sequence>(request, arrivals_++));
   metrics_.queued.store(static_cast<int64_t>(waiting_.size()));
-  return stream;
+  return request->stream;
 }
 
 int EngineLoop::running() const {
@@ -80,181 +81,197 @@ int EngineLoop::queued() const {
 }
 
 void EngineLoop::Run() {
-  std::vector<std::unique_ptr<Sequence>> running;
   while (true) {
     {
       absl::MutexLock lock(&mu_);
       auto has_work = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-        return stopping_ || !waiting_.empty() || !running.empty();
+        return stopping_ || !waiting_.empty() || !running_.empty();
       };
       mu_.Await(absl::Condition(&has_work));
       if (stopping_) break;
       // A request whose caller left while it waited never starts.
       std::erase_if(waiting_, [this](const auto& seq) { return EndIfCancelled(*seq); });
-      while (!waiting_.empty() && static_cast<int>(running.size()) < limits_.max_running) {
-        metrics_.prompt_tokens.fetch_add(
-            static_cast<int64_t>(waiting_.front()->generation.prompt.size()));
-        running.push_back(std::move(waiting_.front()));
-        waiting_.pop_front();
-      }
-      metrics_.queued.store(static_cast<int64_t>(waiting_.size()));
     }
-    Step(running);
+    Step();
     absl::MutexLock lock(&mu_);
-    running_count_ = static_cast<int>(running.size());
+    running_count_ = static_cast<int>(running_.size());
     metrics_.running.store(running_count_);
   }
   // Shutting down: whatever still runs or waits ends as cancelled.
   absl::MutexLock lock(&mu_);
-  for (auto& seq : running) Finish(*seq, llm::v1::FINISH_REASON_CANCELLED);
+  for (auto& seq : running_) Finish(*seq, llm::v1::FINISH_REASON_CANCELLED);
   for (auto& seq : waiting_) Finish(*seq, llm::v1::FINISH_REASON_CANCELLED);
 }
 
-void EngineLoop::Step(std::vector<std::unique_ptr<Sequence>>& running) {
-  // A cancelled call's sequence and memory go before the step.
-  std::erase_if(running, [this](const auto& seq) { return EndIfCancelled(*seq); });
-  if (running.empty()) return;
-
-  std::vector<int64_t> pending;
-  for (const auto& seq : running) pending.push_back(static_cast<int64_t>(seq->next_input.size()));
-  const std::vector<int64_t> take = PlanStep(pending, limits_.step_tokens);
-  std::vector<SequenceStep> steps;
-  for (size_t i = 0; i < running.size(); ++i) {
-    Sequence& seq = *running[i];
-    const int64_t needed = seq.position + take[i];
-    if (needed > seq.cache.capacity()) {
-      seq.cache.Grow(std::min<int64_t>(model_.model->config().context_length,
-                                       std::max(needed, 2 * seq.cache.capacity())));
-    }
-    steps.push_back({std::vector<int32_t>(seq.next_input.begin(), seq.next_input.begin() + take[i]),
-                     seq.position, &seq.cache});
+void EngineLoop::Step() {
+  // A cancelled call's sequence and blocks go before the step.
+  std::erase_if(running_, [this](const auto& seq) { return EndIfCancelled(*seq); });
+  std::vector<std::unique_ptr<Sequence>> admitted;
+  const StepPlan plan = Schedule(admitted);
+  for (auto& seq : admitted) {
+    Start(*seq);
+    running_.push_back(std::move(seq));
   }
-  const int64_t vocab = model_.model->config().vocab_size;
-  std::vector<float> logits(steps.size() * vocab);
-  model_.model->Forward(steps, logits.data(), pool_);
 
-  std::vector<std::unique_ptr<Sequence>> still_running;
-  for (size_t i = 0; i < running.size(); ++i) {
-    Sequence& seq = *running[i];
-    seq.position += take[i];
-    seq.next_input.erase(seq.next_input.begin(), seq.next_input.begin() + take[i]);
-    if (!seq.next_input.empty()) {  // Prefilling: the rest of the prompt comes next step.
-      still_running.push_back(std::move(running[i]));
+  // The batch: each scheduled sequence's next tokens, over its block table.
+  std::vector<SequenceStep> steps;
+  std::vector<Sequence*> stepped;
+  for (size_t i = 0; i < running_.size(); ++i) {
+    Sequence* seq = running_[i].get();
+    if (seq == nullptr) continue;  // Preempted.
+    const int64_t take = std::min(plan.take[i], seq->pending());
+    if (take == 0) continue;
+    if (!Reserve(*seq, take)) {
+      Finish(*seq, llm::v1::FINISH_REASON_ERROR, "the KV cache ran out of blocks");
       continue;
     }
-    std::vector<float> row(logits.begin() + i * vocab, logits.begin() + (i + 1) * vocab);
-    if (Advance(seq, row)) still_running.push_back(std::move(running[i]));
+    steps.push_back({std::vector<int32_t>(seq->tokens.begin() + seq->position,
+                                          seq->tokens.begin() + seq->position + take),
+                     seq->position, seq->block_table.data()});
+    stepped.push_back(seq);
   }
-  running = std::move(still_running);
-}
+  std::erase(running_, nullptr);
+  const int64_t vocab = model_.model->config().vocab_size;
+  std::vector<float> logits(steps.size() * vocab);
+  if (!steps.empty()) model_.model->Forward(steps, cache_, logits.data(), pool_);
 
-bool EngineLoop::Advance(Sequence& seq, std::vector<float>& logits) {
-  const Generation& g = seq.generation;
-  const ModelConfig& config = model_.model->config();
-  const Tokenizer& tokenizer = *model_.tokenizer;
-  ApplyLogitBias(g.logit_bias, logits);
-  seq.counts.ApplyPenalties(g.penalties, logits);
-  const bool eos_allowed = seq.generated >= g.min_tokens;
-  auto is_eos = [&](int32_t id) {
-    return std::find(config.eos_token_ids.begin(), config.eos_token_ids.end(), id) !=
-           config.eos_token_ids.end();
-  };
-  auto is_stop_id = [&](int32_t id) {
-    return std::find(g.stop_token_ids.begin(), g.stop_token_ids.end(), id) !=
-           g.stop_token_ids.end();
-  };
-  if (!eos_allowed) {
-    for (int32_t id : config.eos_token_ids) logits[id] = -INFINITY;
-    for (int32_t id : g.stop_token_ids) logits[id] = -INFINITY;
-  }
-  std::optional<TokenLogprobs> logprobs;
-  std::vector<float> for_logprobs;
-  if (g.logprobs) for_logprobs = logits;  // Before temperature and filters.
-  const int32_t token = seq.sampler.Sample(logits);
-  if (g.logprobs) logprobs = ComputeLogprobs(for_logprobs, token, g.top_logprobs);
-  seq.counts.AddGenerated(token);
-  ++seq.generated;
-  metrics_.generated_tokens.fetch_add(1, std::memory_order_relaxed);
-  const absl::Time now = absl::Now();
-  if (seq.generated == 1) {
-    metrics_.time_to_first_token.Observe(absl::ToDoubleSeconds(now - seq.admitted));
-  } else {
-    metrics_.inter_token_latency.Observe(absl::ToDoubleSeconds(now - seq.last_token));
-  }
-  seq.last_token = now;
-  seq.next_input = {token};
-
-  if (!g.ignore_eos && is_eos(token)) {
-    Finish(seq, llm::v1::FINISH_REASON_STOP);
-    return false;
-  }
-  if (is_stop_id(token)) {
-    seq.pending.set_stop_token_id(token);
-    Finish(seq, llm::v1::FINISH_REASON_STOP);
-    return false;
-  }
-  seq.pending.add_token_ids(token);
-  if (logprobs.has_value()) {
-    llm::v1::TokenLogprob* entry = seq.pending.add_logprobs();
-    entry->set_token_id(token);
-    entry->set_token(SanitizeUtf8(tokenizer.TokenBytes(token)));
-    entry->set_token_bytes(tokenizer.TokenBytes(token));
-    entry->set_logprob(logprobs->chosen);
-    for (const auto& [id, value] : logprobs->top) {
-      llm::v1::TopLogprob* top = entry->add_top_logprobs();
-      top->set_token_id(id);
-      top->set_token(SanitizeUtf8(tokenizer.TokenBytes(id)));
-      top->set_token_bytes(tokenizer.TokenBytes(id));
-      top->set_logprob(value);
+  std::vector<std::unique_ptr<Sequence>> forked;
+  for (size_t s = 0; s < stepped.size(); ++s) {
+    Sequence& seq = *stepped[s];
+    seq.position += static_cast<int64_t>(steps[s].tokens.size());
+    Publish(seq);
+    if (seq.pending() > 0) continue;  // Prefilling: the rest of the prompt comes next step.
+    // The prompt is done: the other choices start here, sharing its blocks.
+    std::vector<Sequence*> choices = {&seq};
+    for (int k = 1; k <= seq.forks; ++k) {
+      forked.push_back(seq.Fork(k));
+      for (int32_t block : seq.block_table) blocks_.Hold(block);
+      choices.push_back(forked.back().get());
+    }
+    seq.forks = 0;
+    for (Sequence* choice : choices) {
+      std::vector<float> row(logits.begin() + s * vocab, logits.begin() + (s + 1) * vocab);
+      const std::optional<llm::v1::FinishReason> reason = choice->SampleNext(row, model_, metrics_);
+      if (reason.has_value()) Finish(*choice, *reason);
     }
   }
-  const bool hidden = g.skip_special_tokens && tokenizer.IsSpecial(token);
-  seq.pending.mutable_text()->append(seq.text.Append(hidden ? "" : tokenizer.TokenBytes(token)));
-  if (seq.text.matched_stop().has_value()) {
-    seq.pending.set_stop_string(*seq.text.matched_stop());
-    Finish(seq, llm::v1::FINISH_REASON_STOP);
-    return false;
+  for (auto& seq : forked) running_.push_back(std::move(seq));
+  std::erase_if(running_, [](const auto& seq) { return seq->finished(); });
+  std::stable_sort(running_.begin(), running_.end(), [](const auto& a, const auto& b) {
+    return std::tie(a->arrival, a->index) < std::tie(b->arrival, b->index);
+  });
+  UpdateKvFigures();
+}
+
+StepPlan EngineLoop::Schedule(std::vector<std::unique_ptr<Sequence>>& admitted) {
+  const int64_t block_tokens = limits_.kv_block_tokens;
+  std::vector<RunningDemand> demands;
+  for (const auto& seq : running_) {
+    RunningDemand& d = demands.emplace_back();
+    d.pending = seq->pending();
+    d.position = seq->position;
+    d.blocks = static_cast<int64_t>(seq->block_table.size());
+    d.shared_tail =
+        seq->position % block_tokens != 0 && blocks_.holders(seq->block_table.back()) > 1;
+    d.releasable = std::count_if(seq->block_table.begin(), seq->block_table.end(),
+                                 [this](int32_t b) { return blocks_.holders(b) == 1; });
   }
-  if (seq.generated >= g.max_tokens) {
-    Finish(seq, llm::v1::FINISH_REASON_LENGTH);
-    return false;
+  absl::MutexLock lock(&mu_);
+  std::vector<WaitingDemand> waiting;
+  for (const auto& seq : waiting_) {
+    if (static_cast<int>(waiting.size()) >= limits_.max_running) break;  // Cannot start more.
+    waiting.push_back({seq->pending(), 1 + seq->forks});
   }
-  if (seq.pending.token_ids_size() >= g.chunk_tokens) {
-    llm::v1::GenerateResponse response;
-    response.set_request_id(g.request_id);
-    *response.add_choices() = std::move(seq.pending);
-    seq.pending.Clear();
-    seq.stream->Push(std::move(response));
+  const StepPlan plan = PlanStep(demands, waiting, blocks_.available(), limits_);
+  for (int victim : plan.preempt) {  // Newest first, so the oldest ends up in front.
+    Preempt(*running_[victim]);
+    waiting_.push_front(std::move(running_[victim]));
+  }
+  for (int a = 0; a < plan.admit; ++a) {
+    admitted.push_back(std::move(waiting_.front()));
+    waiting_.pop_front();
+  }
+  metrics_.queued.store(static_cast<int64_t>(waiting_.size()));
+  return plan;
+}
+
+void EngineLoop::Start(Sequence& seq) {
+  // At least the last token is computed again: its logits choose the next one.
+  const int64_t tokens = static_cast<int64_t>(seq.tokens.size());
+  seq.block_table = blocks_.AcquirePrefix(seq.tokens, (tokens - 1) / limits_.kv_block_tokens);
+  seq.published = static_cast<int64_t>(seq.block_table.size());
+  seq.position = seq.published * limits_.kv_block_tokens;
+  metrics_.prefix_query_tokens.fetch_add(tokens);
+  metrics_.prefix_hit_tokens.fetch_add(seq.position);
+  Request& request = *seq.request;
+  if (!request.started) {
+    request.started = true;
+    request.cached_tokens = seq.position;
+    metrics_.prompt_tokens.fetch_add(static_cast<int64_t>(request.generation.prompt.size()));
+  }
+}
+
+void EngineLoop::Preempt(Sequence& seq) {
+  LLM_LOG(INFO) << "request " << seq.request->generation.request_id << " choice " << seq.index
+                << ": preempted at " << seq.position << " tokens (KV cache full)";
+  Release(seq);
+  seq.position = 0;
+  seq.published = 0;
+  metrics_.preempted.fetch_add(1);
+}
+
+bool EngineLoop::Reserve(Sequence& seq, int64_t tokens) {
+  const int64_t block_tokens = limits_.kv_block_tokens;
+  std::vector<int32_t>& table = seq.block_table;
+  if (seq.position % block_tokens != 0 && blocks_.holders(table.back()) > 1) {
+    const std::optional<int32_t> copy = blocks_.Allocate();
+    if (!copy.has_value()) return false;
+    cache_.Copy(table.back(), *copy);
+    blocks_.Release(table.back());
+    table.back() = *copy;
+  }
+  while (static_cast<int64_t>(table.size()) * block_tokens < seq.position + tokens) {
+    const std::optional<int32_t> block = blocks_.Allocate();
+    if (!block.has_value()) return false;
+    table.push_back(*block);
   }
   return true;
 }
 
+void EngineLoop::Publish(Sequence& seq) {
+  const int64_t block_tokens = limits_.kv_block_tokens;
+  const absl::Span<const int32_t> tokens(seq.tokens);
+  for (; seq.published < seq.position / block_tokens; ++seq.published) {
+    const int64_t i = seq.published;
+    blocks_.Publish(seq.block_table[i], i == 0 ? -1 : seq.block_table[i - 1],
+                    tokens.subspan(i * block_tokens, block_tokens));
+  }
+}
+
+void EngineLoop::Release(Sequence& seq) {
+  for (auto it = seq.block_table.rbegin(); it != seq.block_table.rend(); ++it) {
+    blocks_.Release(*it);
+  }
+  seq.block_table.clear();
+}
+
 bool EngineLoop::EndIfCancelled(Sequence& seq) {
-  if (!seq.stream->cancelled()) return false;
+  if (!seq.request->stream->cancelled()) return false;
   Finish(seq, llm::v1::FINISH_REASON_CANCELLED);
   return true;
 }
 
-void EngineLoop::Finish(Sequence& seq, llm::v1::FinishReason reason) {
-  llm::v1::GenerateResponse response;
-  response.set_request_id(seq.generation.request_id);
-  if (reason != llm::v1::FINISH_REASON_STOP || !seq.text.matched_stop().has_value()) {
-    seq.pending.mutable_text()->append(seq.text.Finish());
-  }
-  seq.pending.set_finish_reason(reason);
-  *response.add_choices() = std::move(seq.pending);
-  llm::v1::Usage* usage = response.mutable_usage();
-  usage->set_prompt_tokens(static_cast<uint32_t>(seq.generation.prompt.size()));
-  usage->set_completion_tokens(static_cast<uint32_t>(seq.generated));
-  // Counted before the caller can see the end of its stream.
-  if (reason == llm::v1::FINISH_REASON_STOP) metrics_.finished_stop.fetch_add(1);
-  if (reason == llm::v1::FINISH_REASON_LENGTH) metrics_.finished_length.fetch_add(1);
-  if (reason == llm::v1::FINISH_REASON_CANCELLED) metrics_.cancelled.fetch_add(1);
-  seq.stream->Push(std::move(response));
-  seq.stream->Close();
-  LLM_LOG(INFO) << "request " << seq.generation.request_id << ": " << seq.generation.prompt.size()
-                << " tokens in, " << seq.generated << " out, " << llm::v1::FinishReason_Name(reason)
-                << ", " << absl::FormatDuration(absl::Now() - seq.admitted);
+void EngineLoop::Finish(Sequence& seq, llm::v1::FinishReason reason, absl::string_view error) {
+  // Choices not forked yet end with it.
+  for (int k = 1; k <= seq.forks; ++k) seq.Fork(k)->Finish(reason, metrics_, error);
+  seq.forks = 0;
+  seq.Finish(reason, metrics_, error);
+  Release(seq);
+}
+
+void EngineLoop::UpdateKvFigures() {
+  metrics_.kv_blocks_used.store(blocks_.held());
+  metrics_.kv_blocks_cached.store(blocks_.cached());
 }
 
 }  // namespace llm

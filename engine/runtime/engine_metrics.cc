@@ -48,7 +48,28 @@ std::string EngineMetrics::Render() const {
                   "llm_engine_requests_total{outcome=\"stop\"} ", finished_stop.load(), "\n",
                   "llm_engine_requests_total{outcome=\"length\"} ", finished_length.load(), "\n",
                   "llm_engine_requests_total{outcome=\"cancelled\"} ", cancelled.load(), "\n",
+                  "llm_engine_requests_total{outcome=\"error\"} ", failed.load(), "\n",
                   "llm_engine_requests_total{outcome=\"rejected\"} ", rejected.load(), "\n");
+  Gauge(out, "llm_engine_preemptions_total", "counter",
+        "Sequences preempted (freed and recomputed later) because KV blocks ran out.",
+        preempted.load());
+  Gauge(out, "llm_engine_kv_blocks_used", "gauge", "KV cache blocks held by sequences.",
+        kv_blocks_used.load());
+  Gauge(out, "llm_engine_kv_blocks_cached", "gauge",
+        "KV cache blocks kept only by the prefix cache (reclaimed when needed).",
+        kv_blocks_cached.load());
+  Gauge(out, "llm_engine_kv_blocks_total", "gauge", "KV cache blocks in the pool.",
+        kv_blocks_total.load());
+  const int64_t queries = prefix_query_tokens.load(), hits = prefix_hit_tokens.load();
+  Gauge(out, "llm_engine_prefix_cache_query_tokens_total", "counter",
+        "Prompt tokens looked up in the prefix cache.", queries);
+  Gauge(out, "llm_engine_prefix_cache_hit_tokens_total", "counter",
+        "Prompt tokens whose KV cache came from the prefix cache.", hits);
+  absl::StrAppend(&out,
+                  "# HELP llm_engine_prefix_cache_hit_rate Hit tokens / query tokens so far.\n"
+                  "# TYPE llm_engine_prefix_cache_hit_rate gauge\n"
+                  "llm_engine_prefix_cache_hit_rate ",
+                  queries == 0 ? 0.0 : static_cast<double>(hits) / queries, "\n");
   out += time_to_first_token.Render("llm_engine_time_to_first_token_seconds",
                                     "Time from a request's arrival to its first generated token.");
   out += inter_token_latency.Render("llm_engine_inter_token_latency_seconds",

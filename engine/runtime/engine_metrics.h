@@ -34,7 +34,16 @@ struct EngineMetrics {
   std::atomic<int64_t> finished_stop{0};
   std::atomic<int64_t> finished_length{0};
   std::atomic<int64_t> cancelled{0};
+  std::atomic<int64_t> failed{0};
   std::atomic<int64_t> rejected{0};
+  std::atomic<int64_t> preempted{0};
+  // KV cache blocks: held by sequences, kept only by the prefix cache, in the pool.
+  std::atomic<int64_t> kv_blocks_used{0};
+  std::atomic<int64_t> kv_blocks_cached{0};
+  std::atomic<int64_t> kv_blocks_total{0};
+  // Prompt tokens looked up in the prefix cache when a sequence starts, and those found.
+  std::atomic<int64_t> prefix_query_tokens{0};
+  std::atomic<int64_t> prefix_hit_tokens{0};
   LatencyHistogram time_to_first_token;
   LatencyHistogram inter_token_latency;
 

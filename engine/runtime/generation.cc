@@ -7,6 +7,8 @@
 namespace llm {
 namespace {
 
+constexpr uint32_t kMaxChoices = 128;  // OpenAI's limit on n.
+
 absl::Status Invalid(absl::string_view field, absl::string_view problem) {
   return absl::InvalidArgumentError(absl::StrCat(field, " ", problem));
 }
@@ -14,7 +16,8 @@ absl::Status Invalid(absl::string_view field, absl::string_view problem) {
 }  // namespace
 
 absl::StatusOr<Generation> ValidateGeneration(const llm::v1::GenerateRequest& request,
-                                              const LoadedModel& model, int64_t default_chunk) {
+                                              const LoadedModel& model, int64_t context_window,
+                                              int64_t default_chunk) {
   const ModelConfig& config = model.model->config();
   const Tokenizer& tokenizer = *model.tokenizer;
   const int32_t vocab = static_cast<int32_t>(config.vocab_size);
@@ -25,7 +28,10 @@ absl::StatusOr<Generation> ValidateGeneration(const llm::v1::GenerateRequest& re
     return absl::NotFoundError(
         absl::StrCat("adapter '", request.adapter(), "' is not served (no LORAS configured)"));
   }
-  if (request.n() > 1) return absl::UnimplementedError("n > 1 is not supported yet");
+  if (request.n() > kMaxChoices) {
+    return Invalid("n", absl::StrCat("= ", request.n(), " is more than ", kMaxChoices));
+  }
+  g.n = request.n() == 0 ? 1 : static_cast<int>(request.n());
   if (request.echo() && request.logprobs()) {
     return absl::UnimplementedError(
         "echo with logprobs (log-probabilities of prompt tokens) is not supported yet");
@@ -85,7 +91,7 @@ absl::StatusOr<Generation> ValidateGeneration(const llm::v1::GenerateRequest& re
 
   const llm::v1::StoppingCriteria& stop = request.stopping();
   const int64_t prompt_tokens = static_cast<int64_t>(g.prompt.size());
-  const int64_t context = config.context_length;
+  const int64_t context = context_window;
   if (prompt_tokens >= context) {
     return Invalid("input", absl::StrCat("is too long: this model's maximum context length is ",
                                          context, " tokens, however you requested ", prompt_tokens,

@@ -94,7 +94,7 @@ grpc::Status EngineService::ModelInfo(grpc::ServerContext* context,
   response->set_served_name(m->source.served_name);
   response->set_source(m->source.given);
   response->set_architecture(c.architecture);
-  response->set_context_length(static_cast<uint32_t>(c.context_length));
+  response->set_context_length(static_cast<uint32_t>(loop_->context_window()));
   response->set_vocab_size(static_cast<uint32_t>(c.vocab_size));
   response->set_parameter_count(static_cast<uint64_t>(m->model->ParameterCount()));
   response->set_weight_format(m->model->WeightFormat());
@@ -125,8 +125,13 @@ grpc::Status EngineService::Load(grpc::ServerContext*, const llm::v1::LoadReques
   if (model() == nullptr) return Loading();
   response->set_running_sequences(static_cast<uint32_t>(loop_->running()));
   response->set_queued_requests(static_cast<uint32_t>(loop_->queued()));
-  response->set_max_running_sequences(static_cast<uint32_t>(loop_->max_running()));
-  response->set_max_queued_requests(static_cast<uint32_t>(loop_->max_queued()));
+  response->set_max_running_sequences(static_cast<uint32_t>(loop_->limits().max_running));
+  response->set_max_queued_requests(static_cast<uint32_t>(loop_->limits().max_queued));
+  const EngineMetrics& metrics = loop_->metrics();
+  response->set_kv_blocks_used(static_cast<uint32_t>(metrics.kv_blocks_used.load()));
+  response->set_kv_blocks_cached(static_cast<uint32_t>(metrics.kv_blocks_cached.load()));
+  response->set_kv_blocks_total(static_cast<uint32_t>(metrics.kv_blocks_total.load()));
+  response->set_kv_block_tokens(static_cast<uint32_t>(loop_->limits().kv_block_tokens));
   return grpc::Status::OK;
 }
 
@@ -136,7 +141,7 @@ grpc::Status EngineService::Generate(grpc::ServerContext* context,
   const LoadedModel* m = model();
   if (m == nullptr) return Loading();
   absl::StatusOr<Generation> generation =
-      ValidateGeneration(*request, *m, config_.stream_chunk_tokens);
+      ValidateGeneration(*request, *m, loop_->context_window(), config_.stream_chunk_tokens);
   if (!generation.ok()) return ToGrpcStatus(generation.status());
   if (generation->request_id.empty()) {
     generation->request_id = absl::StrCat("gen-", next_request_.fetch_add(1));

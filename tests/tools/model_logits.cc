@@ -39,13 +39,15 @@ int main(int argc, char** argv) {
   llm::cpu::ThreadPool pool(2);
   std::vector<float> logits(config.vocab_size);
 
-  llm::SequenceKvCache incremental(config, tokens.size());
+  const auto blocks = static_cast<int32_t>(
+      llm::BlocksFor(static_cast<int64_t>(tokens.size()), llm::kDefaultBlockTokens));
+  llm::KvBlocks incremental(config, blocks, llm::kDefaultBlockTokens);
   std::ofstream out(std::string(argv[2]) + ".incremental.f32", std::ios::binary);
   for (size_t i = 0; i < tokens.size(); ++i) {
     (*model)->Forward({tokens[i]}, static_cast<int64_t>(i), incremental, logits.data(), pool);
     out.write(reinterpret_cast<const char*>(logits.data()), logits.size() * sizeof(float));
   }
-  llm::SequenceKvCache prefill(config, tokens.size());
+  llm::KvBlocks prefill(config, blocks, llm::kDefaultBlockTokens);
   (*model)->Forward(tokens, 0, prefill, logits.data(), pool);
   std::ofstream(std::string(argv[2]) + ".prefill.f32", std::ios::binary)
       .write(reinterpret_cast<const char*>(logits.data()), logits.size() * sizeof(float));

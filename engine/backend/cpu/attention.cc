@@ -48,11 +48,18 @@ void Scores(const float* q, const Half* keys, int64_t n, int64_t head_dim, float
   for (; p < n; ++p) scores[p] = DotHalf(q, keys + p * head_dim, head_dim) * scale;
 }
 
-// out = Σ_p weights[p] · values[p]; values is [n, head_dim], head_dim % 8 == 0.
-void WeightedSum(const float* weights, const Half* values, int64_t n, int64_t head_dim,
-                 float* out) {
+// out += Σ_p weights[p] · values[p]; values is [n, head_dim].
+void AddWeightedSum(const float* weights, const Half* values, int64_t n, int64_t head_dim,
+                    float* out) {
+  if (head_dim % 8 != 0) {
+    for (int64_t p = 0; p < n; ++p) {
+      for (int64_t d = 0; d < head_dim; ++d)
+        out[d] += weights[p] * _cvtsh_ss(values[p * head_dim + d]);
+    }
+    return;
+  }
   for (int64_t d = 0; d < head_dim; d += 8) {
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    __m256 acc0 = _mm256_loadu_ps(out + d), acc1 = _mm256_setzero_ps();
     int64_t p = 0;
     for (; p + 2 <= n; p += 2) {
       acc0 = _mm256_fmadd_ps(_mm256_set1_ps(weights[p]), Load8(values + p * head_dim + d), acc0);
@@ -66,17 +73,35 @@ void WeightedSum(const float* weights, const Half* values, int64_t n, int64_t he
   }
 }
 
+// Calls fn(offset, index, count) for each run of positions first .. first + count - 1
+// that lies in one block: `offset` is the run's first key of kv head `kv_head` (in
+// elements from the layer's block 0), `index` its place in the span.
+template <typename Fn>
+void ForEachRun(const PagedKv& kv, int64_t block_size, int64_t kv_head, int64_t head_dim,
+                int64_t first, int64_t count, Fn fn) {
+  const int64_t b = kv.block_tokens;
+  for (int64_t p = first; p < first + count;) {
+    const int64_t row = p % b, run = std::min(b - row, first + count - p);
+    fn(kv.block_table[p / b] * block_size + (kv_head * b + row) * head_dim, p - first, run);
+    p += run;
+  }
+}
+
+// Positions per attention work item: about 128, a whole number of blocks. Long contexts
+// split into chunks so that even one decoded token keeps every thread busy; chunk results
+// merge by their softmax maxima.
+int64_t ChunkPositions(int64_t block_tokens) {
+  return block_tokens * std::max<int64_t>(1, 128 / block_tokens);
+}
+
 }  // namespace
 
-// Positions per attention work item. Long contexts split into chunks so that even one
-// decoded token keeps every thread busy; chunk results merge by their softmax maxima.
-constexpr int64_t kChunk = 128;
-
 void CausalAttention(const AttentionShape& shape, const float* q, int64_t tokens, int64_t start,
-                     const Half* k, const Half* v, float* out, ThreadPool& pool) {
+                     const PagedKv& kv, float* out, ThreadPool& pool) {
   const int64_t head_dim = shape.head_dim, heads = shape.heads, group = heads / shape.kv_heads;
+  const int64_t block_size = shape.kv_heads * kv.block_tokens * head_dim;
+  const int64_t chunk = ChunkPositions(kv.block_tokens);
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-  const bool vectorized = head_dim % 8 == 0;
 
   // Work items: (token, chunk) pairs, times heads. Token t sees start + t + 1 positions.
   struct Span {
@@ -87,8 +112,8 @@ void CausalAttention(const AttentionShape& shape, const float* q, int64_t tokens
     const int64_t end = start + t + 1;
     const int64_t begin = shape.window > 0 ? std::max<int64_t>(0, end - shape.window) : 0;
     // Chunks on a fixed grid of absolute positions, whatever else is in the batch.
-    for (int64_t first = begin; first < end; first = (first / kChunk + 1) * kChunk) {
-      spans.push_back({t, first, std::min((first / kChunk + 1) * kChunk, end) - first});
+    for (int64_t first = begin; first < end; first = (first / chunk + 1) * chunk) {
+      spans.push_back({t, first, std::min((first / chunk + 1) * chunk, end) - first});
     }
   }
   // Per item: the chunk's max score, Σ exp(score − max), and Σ exp(score − max)·v.
@@ -103,30 +128,27 @@ void CausalAttention(const AttentionShape& shape, const float* q, int64_t tokens
       const Span& span = spans[item / heads];
       const int64_t h = item % heads;
       const float* query = q + (span.token * heads + h) * head_dim;
-      const Half* keys = k + ((h / group) * shape.capacity + span.first) * head_dim;
-      const Half* values = v + ((h / group) * shape.capacity + span.first) * head_dim;
-      float* acc = &partial[item * head_dim];
       scores.resize(span.count);
-      if (vectorized) {
-        Scores(query, keys, span.count, head_dim, scale, scores.data());
-      } else {
-        for (int64_t p = 0; p < span.count; ++p) {
-          scores[p] = DotHalf(query, keys + p * head_dim, head_dim) * scale;
-        }
-      }
+      ForEachRun(kv, block_size, h / group, head_dim, span.first, span.count,
+                 [&](int64_t offset, int64_t index, int64_t run) {
+                   if (head_dim % 8 == 0) {
+                     Scores(query, kv.keys + offset, run, head_dim, scale, &scores[index]);
+                   } else {
+                     for (int64_t p = 0; p < run; ++p) {
+                       scores[index + p] =
+                           DotHalf(query, kv.keys + offset + p * head_dim, head_dim) * scale;
+                     }
+                   }
+                 });
       const float max = *std::max_element(scores.begin(), scores.end());
       maxima[item] = max;
       sums[item] = ExpInPlace(scores.data(), span.count, max);
-      if (vectorized) {
-        WeightedSum(scores.data(), values, span.count, head_dim, acc);
-      } else {
-        std::fill_n(acc, head_dim, 0.0f);
-        for (int64_t p = 0; p < span.count; ++p) {
-          for (int64_t d = 0; d < head_dim; ++d) {
-            acc[d] += scores[p] * _cvtsh_ss(values[p * head_dim + d]);
-          }
-        }
-      }
+      float* acc = &partial[item * head_dim];
+      std::fill_n(acc, head_dim, 0.0f);
+      ForEachRun(kv, block_size, h / group, head_dim, span.first, span.count,
+                 [&](int64_t offset, int64_t index, int64_t run) {
+                   AddWeightedSum(&scores[index], kv.values + offset, run, head_dim, acc);
+                 });
     }
   });
 

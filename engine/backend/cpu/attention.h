@@ -14,18 +14,27 @@ struct AttentionShape {
   int64_t heads = 0;
   int64_t kv_heads = 0;
   int64_t head_dim = 0;
-  int64_t capacity = 0;  // Positions per kv head plane in the cache.
-  int64_t window = 0;    // Sliding window (Mistral): the last `window` positions; 0 is all.
+  int64_t window = 0;  // Sliding window (Mistral): the last `window` positions; 0 is all.
+};
+
+// One layer of a sequence's keys and values in the paged KV cache. Position p is row
+// p % block_tokens of block block_table[p / block_tokens]; a block is [kv_heads,
+// block_tokens, head_dim] in f16, so a head's keys within a block are one run (f16
+// halves the bytes each decoded token reads).
+struct PagedKv {
+  const Half* keys;    // Block 0 of the layer; block b starts b * block size later.
+  const Half* values;  // Laid out as keys.
+  const int32_t* block_table;
+  int64_t block_tokens;
 };
 
 // For new tokens t = 0..tokens-1 at positions start + t:
 //   out[t, h, :] = Σ_{p ≤ start+t} softmax_p(q[t, h, :] · k[h/g, p, :] / √head_dim) v[h/g, p, :]
 // (with a window, p also > start + t − window).
-// q and out are [tokens, heads, head_dim] in f32; k and v are [kv_heads, capacity,
-// head_dim] in f16, so each head's keys are one contiguous run (the layout
-// SequenceKvCache keeps; f16 halves the bytes each decoded token reads).
+// q and out are [tokens, heads, head_dim] in f32; k and v come from `kv`, which must
+// hold positions 0 .. start + tokens - 1.
 void CausalAttention(const AttentionShape& shape, const float* q, int64_t tokens, int64_t start,
-                     const Half* k, const Half* v, float* out, ThreadPool& pool);
+                     const PagedKv& kv, float* out, ThreadPool& pool);
 
 }  // namespace llm::cpu
 
