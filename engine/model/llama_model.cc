@@ -378,12 +378,15 @@ void LlamaModel::Forward(const std::vector<SequenceStep>& steps, KvBlocks& cache
     cpu::MatMul(layer.down, gate.data(), n, proj.data(), pool);
     for (int64_t i = 0; i < n * hidden; ++i) x[i] += proj[i];
   }
-  // Logits only where they are used: each step's last token.
+  // Logits only where they are used: each step's last token, or all its tokens.
+  int64_t rows = 0;
   for (size_t i = 0; i < steps.size(); ++i) {
-    cpu::RmsNorm(&x[(first[i + 1] - 1) * hidden], output_norm_.data(), c.rms_norm_eps, hidden,
-                 &h[i * hidden]);
+    for (int64_t t = steps[i].all_logits ? first[i] : first[i + 1] - 1; t < first[i + 1]; ++t) {
+      cpu::RmsNorm(&x[t * hidden], output_norm_.data(), c.rms_norm_eps, hidden,
+                   &h[rows++ * hidden]);
+    }
   }
-  cpu::MatMul(lm_head_, h.data(), static_cast<int64_t>(steps.size()), logits, pool);
+  cpu::MatMul(lm_head_, h.data(), rows, logits, pool);
 }
 
 }  // namespace llm

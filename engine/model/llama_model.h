@@ -28,6 +28,7 @@ struct SequenceStep {
   std::vector<int32_t> tokens;
   int64_t start = 0;
   const int32_t* block_table = nullptr;
+  bool all_logits = false;  // Logits of every token (prompt log-probabilities), not the last.
 };
 
 struct LoadOptions {
@@ -60,7 +61,8 @@ class LlamaModel {
 
   // Runs the new tokens of every sequence in `steps` through the model in one pass: the
   // projections see all tokens at once, attention runs per sequence over its own cache.
-  // Writes the logits of step i's last token to logits + i * vocab_size. Each
+  // Writes the logits of each step's last token (of all its tokens with all_logits), in
+  // order, vocab_size values each. Each
   // sequence's results are bit-identical to running it alone, whatever shares the step.
   // Token ids must be in [0, vocab_size) and each block table must cover its tokens
   // (the request layer checks both).

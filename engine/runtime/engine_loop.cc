@@ -116,6 +116,8 @@ void EngineLoop::Step() {
   // The batch: each scheduled sequence's next tokens, over its block table.
   std::vector<SequenceStep> steps;
   std::vector<Sequence*> stepped;
+  std::vector<int64_t> last_row;  // Each step's last logits row (the one sampled from).
+  int64_t rows = 0;
   for (size_t i = 0; i < running_.size(); ++i) {
     Sequence* seq = running_[i].get();
     if (seq == nullptr) continue;  // Preempted.
@@ -127,18 +129,25 @@ void EngineLoop::Step() {
     }
     steps.push_back({std::vector<int32_t>(seq->tokens.begin() + seq->position,
                                           seq->tokens.begin() + seq->position + take),
-                     seq->position, seq->block_table.data()});
+                     seq->position, seq->block_table.data(), seq->WantsPromptLogits()});
     stepped.push_back(seq);
+    rows += steps.back().all_logits ? take : 1;
+    last_row.push_back(rows - 1);
   }
   std::erase(running_, nullptr);
   const int64_t vocab = model_.model->config().vocab_size;
-  std::vector<float> logits(steps.size() * vocab);
+  std::vector<float> logits(rows * vocab);
   if (!steps.empty()) model_.model->Forward(steps, cache_, logits.data(), pool_);
 
   std::vector<std::unique_ptr<Sequence>> forked;
   for (size_t s = 0; s < stepped.size(); ++s) {
     Sequence& seq = *stepped[s];
-    seq.position += static_cast<int64_t>(steps[s].tokens.size());
+    const auto fed = static_cast<int64_t>(steps[s].tokens.size());
+    if (steps[s].all_logits) {
+      seq.AddPromptLogprobs(&logits[(last_row[s] + 1 - fed) * vocab], fed, vocab,
+                            *model_.tokenizer);
+    }
+    seq.position += fed;
     Publish(seq);
     if (seq.pending() > 0) continue;  // Prefilling: the rest of the prompt comes next step.
     // The prompt is done: the other choices start here, sharing its blocks.
@@ -150,7 +159,8 @@ void EngineLoop::Step() {
     }
     seq.forks = 0;
     for (Sequence* choice : choices) {
-      std::vector<float> row(logits.begin() + s * vocab, logits.begin() + (s + 1) * vocab);
+      std::vector<float> row(logits.begin() + last_row[s] * vocab,
+                             logits.begin() + (last_row[s] + 1) * vocab);
       const std::optional<llm::v1::FinishReason> reason = choice->SampleNext(row, model_, metrics_);
       if (reason.has_value()) Finish(*choice, *reason);
     }
@@ -196,9 +206,11 @@ StepPlan EngineLoop::Schedule(std::vector<std::unique_ptr<Sequence>>& admitted) 
 }
 
 void EngineLoop::Start(Sequence& seq) {
-  // At least the last token is computed again: its logits choose the next one.
+  // At least the last token is computed again: its logits choose the next one. Prompt
+  // log-probabilities need every prompt token computed.
   const int64_t tokens = static_cast<int64_t>(seq.tokens.size());
-  seq.block_table = blocks_.AcquirePrefix(seq.tokens, (tokens - 1) / limits_.kv_block_tokens);
+  const int64_t reusable = seq.WantsPromptLogits() ? 0 : (tokens - 1) / limits_.kv_block_tokens;
+  seq.block_table = blocks_.AcquirePrefix(seq.tokens, reusable);
   seq.published = static_cast<int64_t>(seq.block_table.size());
   seq.position = seq.published * limits_.kv_block_tokens;
   metrics_.prefix_query_tokens.fetch_add(tokens);

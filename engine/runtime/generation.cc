@@ -32,10 +32,6 @@ absl::StatusOr<Generation> ValidateGeneration(const llm::v1::GenerateRequest& re
     return Invalid("n", absl::StrCat("= ", request.n(), " is more than ", kMaxChoices));
   }
   g.n = request.n() == 0 ? 1 : static_cast<int>(request.n());
-  if (request.echo() && request.logprobs()) {
-    return absl::UnimplementedError(
-        "echo with logprobs (log-probabilities of prompt tokens) is not supported yet");
-  }
 
   switch (request.input_case()) {
     case llm::v1::GenerateRequest::kText: {
@@ -119,6 +115,7 @@ absl::StatusOr<Generation> ValidateGeneration(const llm::v1::GenerateRequest& re
   }
   g.ignore_eos = stop.ignore_eos();
   g.logprobs = request.logprobs();
+  g.prompt_logprobs = request.echo() && request.logprobs();
   if (request.top_logprobs() > 20) return Invalid("top_logprobs", "must be 0 to 20");
   g.top_logprobs = static_cast<int>(request.top_logprobs());
   g.skip_special_tokens = request.has_skip_special_tokens() ? request.skip_special_tokens() : true;

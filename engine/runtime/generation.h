@@ -29,6 +29,7 @@ struct Generation {
   std::vector<int32_t> stop_token_ids;
   bool ignore_eos = false;
   bool logprobs = false;
+  bool prompt_logprobs = false;  // echo with logprobs: also the prompt tokens'.
   int top_logprobs = 0;
   bool skip_special_tokens = true;
   int64_t chunk_tokens = 3;  // Fewest tokens per streamed response.

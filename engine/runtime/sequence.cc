@@ -18,11 +18,23 @@ bool Contains(const std::vector<int32_t>& ids, int32_t id) {
   return std::find(ids.begin(), ids.end(), id) != ids.end();
 }
 
-void FillLogprob(const Tokenizer& tokenizer, int32_t id, float logprob, llm::v1::TopLogprob* out) {
-  out->set_token_id(id);
-  out->set_token(SanitizeUtf8(tokenizer.TokenBytes(id)));
-  out->set_token_bytes(tokenizer.TokenBytes(id));
-  out->set_logprob(logprob);
+// The entry for `id`: its text, and with `logprobs` its log-probability and alternatives.
+llm::v1::TokenLogprob MakeLogprob(const Tokenizer& tokenizer, int32_t id,
+                                  const TokenLogprobs* logprobs) {
+  llm::v1::TokenLogprob entry;
+  entry.set_token_id(id);
+  entry.set_token(SanitizeUtf8(tokenizer.TokenBytes(id)));
+  entry.set_token_bytes(tokenizer.TokenBytes(id));
+  if (logprobs == nullptr) return entry;
+  entry.set_logprob(logprobs->chosen);
+  for (const auto& [top_id, value] : logprobs->top) {
+    llm::v1::TopLogprob* top = entry.add_top_logprobs();
+    top->set_token_id(top_id);
+    top->set_token(SanitizeUtf8(tokenizer.TokenBytes(top_id)));
+    top->set_token_bytes(tokenizer.TokenBytes(top_id));
+    top->set_logprob(value);
+  }
+  return entry;
 }
 
 // A request's outcome is its choices' most severe reason.
@@ -42,6 +54,17 @@ int Severity(llm::v1::FinishReason reason) {
 }
 
 }  // namespace
+
+void Request::Push(llm::v1::GenerateResponse response) {
+  if (!sent_any && generation.prompt_logprobs) {
+    for (llm::v1::TokenLogprob& entry : prompt_logprobs) {
+      *response.mutable_prompt()->add_logprobs() = std::move(entry);
+    }
+    prompt_logprobs.clear();
+  }
+  sent_any = true;
+  stream->Push(std::move(response));
+}
 
 Sequence::Sequence(std::shared_ptr<Request> request, uint64_t arrival)
     : Sequence(std::move(request), arrival, 0) {
@@ -66,6 +89,28 @@ std::unique_ptr<Sequence> Sequence::Fork(int index) const {
   child->block_table = block_table;
   child->published = published;
   return child;
+}
+
+bool Sequence::WantsPromptLogits() const {
+  const Request& r = *request;
+  return r.generation.prompt_logprobs && !r.sent_any &&
+         r.prompt_logprobs.size() < r.generation.prompt.size();
+}
+
+void Sequence::AddPromptLogprobs(const float* logits, int64_t count, int64_t vocab,
+                                 const Tokenizer& tokenizer) {
+  const Generation& g = request->generation;
+  std::vector<llm::v1::TokenLogprob>& out = request->prompt_logprobs;
+  const auto prompt_size = static_cast<int64_t>(g.prompt.size());
+  if (out.empty()) out.push_back(MakeLogprob(tokenizer, g.prompt[0], nullptr));  // No context.
+  // Row j predicts the token at position + j + 1; a recomputed prefix adds nothing new.
+  for (int64_t j = 0; j < count; ++j) {
+    const int64_t next = position + j + 1;
+    if (next >= prompt_size || next != static_cast<int64_t>(out.size())) continue;
+    const TokenLogprobs logprobs = ComputeLogprobs(absl::MakeConstSpan(logits + j * vocab, vocab),
+                                                   g.prompt[next], g.top_logprobs);
+    out.push_back(MakeLogprob(tokenizer, g.prompt[next], &logprobs));
+  }
 }
 
 std::optional<llm::v1::FinishReason> Sequence::SampleNext(std::vector<float>& logits,
@@ -102,16 +147,7 @@ std::optional<llm::v1::FinishReason> Sequence::SampleNext(std::vector<float>& lo
     return llm::v1::FINISH_REASON_STOP;
   }
   output_.add_token_ids(token);
-  if (logprobs.has_value()) {
-    llm::v1::TokenLogprob* entry = output_.add_logprobs();
-    entry->set_token_id(token);
-    entry->set_token(SanitizeUtf8(tokenizer.TokenBytes(token)));
-    entry->set_token_bytes(tokenizer.TokenBytes(token));
-    entry->set_logprob(logprobs->chosen);
-    for (const auto& [id, value] : logprobs->top) {
-      FillLogprob(tokenizer, id, value, entry->add_top_logprobs());
-    }
-  }
+  if (logprobs.has_value()) *output_.add_logprobs() = MakeLogprob(tokenizer, token, &*logprobs);
   const bool hidden = g.skip_special_tokens && tokenizer.IsSpecial(token);
   output_.mutable_text()->append(text_.Append(hidden ? "" : tokenizer.TokenBytes(token)));
   if (text_.matched_stop().has_value()) {
@@ -125,7 +161,7 @@ std::optional<llm::v1::FinishReason> Sequence::SampleNext(std::vector<float>& lo
     *response.add_choices() = std::move(output_);
     output_.Clear();
     output_.set_index(static_cast<uint32_t>(index));
-    request->stream->Push(std::move(response));
+    request->Push(std::move(response));
   }
   return std::nullopt;
 }
@@ -144,7 +180,7 @@ void Sequence::Finish(llm::v1::FinishReason reason, EngineMetrics& metrics,
   *response.add_choices() = std::move(output_);
   if (Severity(reason) > Severity(r.outcome)) r.outcome = reason;
   if (--r.open_choices > 0) {
-    r.stream->Push(std::move(response));
+    r.Push(std::move(response));
     return;
   }
   llm::v1::Usage* usage = response.mutable_usage();
@@ -156,7 +192,7 @@ void Sequence::Finish(llm::v1::FinishReason reason, EngineMetrics& metrics,
   if (r.outcome == llm::v1::FINISH_REASON_LENGTH) metrics.finished_length.fetch_add(1);
   if (r.outcome == llm::v1::FINISH_REASON_CANCELLED) metrics.cancelled.fetch_add(1);
   if (r.outcome == llm::v1::FINISH_REASON_ERROR) metrics.failed.fetch_add(1);
-  r.stream->Push(std::move(response));
+  r.Push(std::move(response));
   r.stream->Close();
   LLM_LOG(INFO) << "request " << r.generation.request_id << ": " << r.generation.prompt.size()
                 << " tokens in (" << r.cached_tokens << " cached), " << r.completion_tokens

@@ -26,6 +26,9 @@ namespace llm {
 struct Request {
   explicit Request(Generation g) : generation(std::move(g)), open_choices(generation.n) {}
 
+  // Sends `response`; the first one also carries the prompt's log-probabilities.
+  void Push(llm::v1::GenerateResponse response);
+
   Generation generation;
   std::shared_ptr<ResponseStream> stream = std::make_shared<ResponseStream>();
   int open_choices;               // Choices not finished yet.
@@ -34,6 +37,9 @@ struct Request {
   int64_t completion_tokens = 0;  // Over all choices.
   llm::v1::FinishReason outcome = llm::v1::FINISH_REASON_UNSPECIFIED;  // See Finish.
   absl::Time arrived = absl::Now();
+  // With generation.prompt_logprobs: one entry per prompt token computed so far.
+  std::vector<llm::v1::TokenLogprob> prompt_logprobs;
+  bool sent_any = false;
 };
 
 class Sequence {
@@ -47,6 +53,15 @@ class Sequence {
 
   // Input tokens not yet in the KV cache.
   int64_t pending() const { return static_cast<int64_t>(tokens.size()) - position; }
+
+  // Whether the next forward should return the logits of every token it feeds: the
+  // request asked for the prompt's log-probabilities and they are not all known yet.
+  bool WantsPromptLogits() const;
+
+  // Records the prompt log-probabilities that `logits` (one row of `vocab` per token fed
+  // from `position` on, `count` rows) give.
+  void AddPromptLogprobs(const float* logits, int64_t count, int64_t vocab,
+                         const Tokenizer& tokenizer);
 
   // Samples the next token from `logits` (this sequence's last position; modified) and
   // streams what it makes ready. Returns the reason once the choice has ended (then call

@@ -5,7 +5,7 @@
 
 namespace llm {
 
-TokenLogprobs ComputeLogprobs(const std::vector<float>& logits, int32_t chosen, int top_n) {
+TokenLogprobs ComputeLogprobs(absl::Span<const float> logits, int32_t chosen, int top_n) {
   // log p_i = x_i − (max + log Σ exp(x_j − max)), in double for the sum.
   const float max = *std::max_element(logits.begin(), logits.end());
   double sum = 0.0;

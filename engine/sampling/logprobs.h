@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/types/span.h"
+
 namespace llm {
 
 struct TokenLogprobs {
@@ -15,7 +17,7 @@ struct TokenLogprobs {
 };
 
 // log-softmax of `logits` at `chosen`, and the `top_n` largest entries.
-TokenLogprobs ComputeLogprobs(const std::vector<float>& logits, int32_t chosen, int top_n);
+TokenLogprobs ComputeLogprobs(absl::Span<const float> logits, int32_t chosen, int top_n);
 
 }  // namespace llm
 

@@ -165,7 +165,7 @@ grpc::Status EngineService::Generate(grpc::ServerContext* context,
     std::optional<llm::v1::GenerateResponse> response = stream->Next();
     if (!response.has_value()) return grpc::Status::OK;
     if (echo.has_value()) {
-      *response->mutable_prompt() = *std::move(echo);
+      response->mutable_prompt()->MergeFrom(*echo);  // The loop adds log-probabilities.
       echo.reset();
     }
     if (!writer->Write(*response)) break;

@@ -153,6 +153,32 @@ def test_echo_returns_the_prompt_once_before_the_completion(client):
         assert collect(responses)["ids"] == collect(stub.Generate(request, timeout=60))["ids"]
 
 
+def test_echo_with_logprobs_scores_every_prompt_token(client):
+    """Prompt log-probabilities against a float64 NumPy forward pass over the same GGUF
+    weights: within 0.3 nats (activations are rounded to 8 bits, as llama.cpp does)."""
+    import numpy as np
+
+    from reference.numpy_llama import NumpyLlama
+
+    pb2, stub = client
+    request = greedy_request(pb2, "The capital of France is Paris, and the capital of Italy is",
+                             3)
+    request.echo, request.logprobs, request.top_logprobs = True, True, 2
+    # The second time the prompt's blocks are cached, yet every token is still scored.
+    prompts = [list(stub.Generate(request, timeout=60))[0].prompt for _ in range(2)]
+    ids = list(prompts[0].token_ids)
+    logits = NumpyLlama(default_model_path()).logits(ids)
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    log_softmax = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    expected = log_softmax[np.arange(len(ids) - 1), ids[1:]]
+    for prompt in prompts:
+        assert [e.token_id for e in prompt.logprobs] == ids
+        assert not prompt.logprobs[0].HasField("logprob")  # The first token has no context.
+        assert all(len(e.top_logprobs) == 2 for e in prompt.logprobs[1:])
+        ours = np.array([e.logprob for e in prompt.logprobs[1:]])
+        np.testing.assert_allclose(ours, expected, atol=0.3, rtol=0)
+
+
 def test_cancelled_call_frees_its_sequence(client):
     pb2, stub = client
     call = stub.Generate(greedy_request(pb2, "Once upon a time,", 4000, ignore_eos=True),
@@ -174,7 +200,8 @@ def test_cancelled_call_frees_its_sequence(client):
      "logit_bias"),
     (dict(adapter="sql-lora"), grpc.StatusCode.NOT_FOUND, "adapter 'sql-lora'"),
     (dict(text=""), grpc.StatusCode.INVALID_ARGUMENT, "input is empty"),
-    (dict(echo=True, logprobs=True), grpc.StatusCode.UNIMPLEMENTED, "echo with logprobs"),
+    (dict(n=129), grpc.StatusCode.INVALID_ARGUMENT, "n = 129 is more than 128"),
+    (dict(n=100), grpc.StatusCode.INVALID_ARGUMENT, "n = 100 is more choices than the engine"),
 ])
 def test_bad_requests_get_clear_status(client, change, code, message):
     pb2, stub = client
