@@ -323,6 +323,15 @@ void LlamaModel::Forward(const std::vector<SequenceStep>& steps, KvBlocks& cache
     }
   }
 
+  // Each token's rotation, shared by every head and layer: [n, head_dim / 2] each.
+  const int64_t half = head_dim / 2;
+  std::vector<float> rope_cos(n * half), rope_sin(n * half);
+  for (int64_t t = 0; t < n; ++t) {
+    RopeRotation(position[t], inv_freqs[owner[t]], rope_attention_factor_, &rope_cos[t * half],
+                 &rope_sin[t * half]);
+  }
+  std::vector<cpu::AttentionSequence> attention(steps.size());
+
   // Activations, row-major [token, features].
   std::vector<float> x(n * hidden), h(n * hidden), q(n * q_dim), k(n * kv_dim), v(n * kv_dim);
   std::vector<float> attn(n * q_dim), proj(n * hidden);
@@ -339,9 +348,8 @@ void LlamaModel::Forward(const std::vector<SequenceStep>& steps, KvBlocks& cache
     for (int64_t t = 0; t < n; ++t) {
       cpu::RmsNorm(&x[t * hidden], layer.attn_norm.data(), c.rms_norm_eps, hidden, &h[t * hidden]);
     }
-    cpu::MatMul(layer.q, h.data(), n, q.data(), pool);
-    cpu::MatMul(layer.k, h.data(), n, k.data(), pool);
-    cpu::MatMul(layer.v, h.data(), n, v.data(), pool);
+    cpu::MatMuls({{&layer.q, q.data()}, {&layer.k, k.data()}, {&layer.v, v.data()}}, h.data(), n,
+                 pool);
     if (c.qkv_bias) {
       for (int64_t t = 0; t < n; ++t) {
         AddBias(layer.q_bias, &q[t * q_dim]);
@@ -350,31 +358,33 @@ void LlamaModel::Forward(const std::vector<SequenceStep>& steps, KvBlocks& cache
       }
     }
     for (int64_t t = 0; t < n; ++t) {
-      const std::vector<float>& inv_freq = inv_freqs[owner[t]];
+      const float* cos = &rope_cos[t * half];
+      const float* sin = &rope_sin[t * half];
       for (int64_t hd = 0; hd < c.num_heads; ++hd) {
-        ApplyRope(&q[t * q_dim + hd * head_dim], head_dim, c.rope_style, position[t], inv_freq,
-                  rope_attention_factor_);
+        ApplyRope(&q[t * q_dim + hd * head_dim], head_dim, c.rope_style, cos, sin);
       }
       for (int64_t hd = 0; hd < c.num_kv_heads; ++hd) {
-        ApplyRope(&k[t * kv_dim + hd * head_dim], head_dim, c.rope_style, position[t], inv_freq,
-                  rope_attention_factor_);
+        ApplyRope(&k[t * kv_dim + hd * head_dim], head_dim, c.rope_style, cos, sin);
       }
       cache.Store(l, steps[owner[t]].block_table, position[t], &k[t * kv_dim], &v[t * kv_dim]);
     }
-    const cpu::AttentionShape shape{c.num_heads, c.num_kv_heads, head_dim, c.sliding_window};
     for (size_t i = 0; i < steps.size(); ++i) {
-      cpu::CausalAttention(shape, &q[first[i] * q_dim], first[i + 1] - first[i], steps[i].start,
-                           cache.Layer(l, steps[i].block_table), &attn[first[i] * q_dim], pool);
+      attention[i] = {first[i + 1] - first[i], steps[i].start,
+                      cache.Layer(l, steps[i].block_table)};
     }
+    cpu::CausalAttention({c.num_heads, c.num_kv_heads, head_dim, c.sliding_window}, attention,
+                         q.data(), attn.data(), pool);
     cpu::MatMul(layer.o, attn.data(), n, proj.data(), pool);
     for (int64_t i = 0; i < n * hidden; ++i) x[i] += proj[i];
 
     for (int64_t t = 0; t < n; ++t) {
       cpu::RmsNorm(&x[t * hidden], layer.ffn_norm.data(), c.rms_norm_eps, hidden, &h[t * hidden]);
     }
-    cpu::MatMul(layer.gate, h.data(), n, gate.data(), pool);
-    cpu::MatMul(layer.up, h.data(), n, up.data(), pool);
-    cpu::SiluMul(gate.data(), up.data(), n * c.intermediate_size, gate.data());
+    cpu::MatMuls({{&layer.gate, gate.data()}, {&layer.up, up.data()}}, h.data(), n, pool);
+    const int64_t ffn = c.intermediate_size;
+    pool.ParallelFor(n, 1, [&](int64_t begin, int64_t end) {
+      cpu::SiluMul(&gate[begin * ffn], &up[begin * ffn], (end - begin) * ffn, &gate[begin * ffn]);
+    });
     cpu::MatMul(layer.down, gate.data(), n, proj.data(), pool);
     for (int64_t i = 0; i < n * hidden; ++i) x[i] += proj[i];
   }

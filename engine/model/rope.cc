@@ -75,18 +75,23 @@ float RopeAttentionFactor(const ModelConfig& c) {
   return static_cast<float>(0.1 * std::log(s.factor) + 1.0);
 }
 
-void ApplyRope(float* x, int64_t head_dim, RopeStyle style, int64_t position,
-               const std::vector<float>& inv_freq, float attention_factor) {
+void RopeRotation(int64_t position, const std::vector<float>& inv_freq, float attention_factor,
+                  float* cos, float* sin) {
+  for (size_t i = 0; i < inv_freq.size(); ++i) {
+    const float angle = static_cast<float>(position) * inv_freq[i];
+    cos[i] = std::cos(angle) * attention_factor;
+    sin[i] = std::sin(angle) * attention_factor;
+  }
+}
+
+void ApplyRope(float* x, int64_t head_dim, RopeStyle style, const float* cos, const float* sin) {
   const int64_t half = head_dim / 2;
   for (int64_t i = 0; i < half; ++i) {
-    const float angle = static_cast<float>(position) * inv_freq[i];
-    const float cos = std::cos(angle) * attention_factor;
-    const float sin = std::sin(angle) * attention_factor;
     float& a = style == RopeStyle::kAdjacentPairs ? x[2 * i] : x[i];
     float& b = style == RopeStyle::kAdjacentPairs ? x[2 * i + 1] : x[i + half];
     const float a0 = a, b0 = b;
-    a = a0 * cos - b0 * sin;
-    b = a0 * sin + b0 * cos;
+    a = a0 * cos[i] - b0 * sin[i];
+    b = a0 * sin[i] + b0 * cos[i];
   }
 }
 

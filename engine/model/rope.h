@@ -18,9 +18,14 @@ std::vector<float> RopeInvFreq(const ModelConfig& config, int64_t seq_len);
 // What multiplies both cos and sin (yarn's attention factor; 1 otherwise).
 float RopeAttentionFactor(const ModelConfig& config);
 
-// Rotates the pairs of one head of `head_dim` values at `position`.
-void ApplyRope(float* x, int64_t head_dim, RopeStyle style, int64_t position,
-               const std::vector<float>& inv_freq, float attention_factor);
+// The rotation of each pair at `position`: cos and sin of position · inv_freq[i], times
+// `attention_factor`, inv_freq.size() values each. Computed once per token, shared by
+// every head and layer.
+void RopeRotation(int64_t position, const std::vector<float>& inv_freq, float attention_factor,
+                  float* cos, float* sin);
+
+// Rotates the pairs of one head of `head_dim` values by a RopeRotation.
+void ApplyRope(float* x, int64_t head_dim, RopeStyle style, const float* cos, const float* sin);
 
 }  // namespace llm
 

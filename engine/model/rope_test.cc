@@ -47,7 +47,9 @@ TEST(RopeTest, LinearDividesEveryFrequency) {
 
 TEST(RopeTest, RotationKeepsLengthAndScalesByTheAttentionFactor) {
   float x[4] = {1.0f, 2.0f, 3.0f, 4.0f};
-  ApplyRope(x, 4, RopeStyle::kHalfSplit, 3, {0.5f, 0.25f}, 2.0f);
+  float cos[2], sin[2];
+  RopeRotation(3, {0.5f, 0.25f}, 2.0f, cos, sin);
+  ApplyRope(x, 4, RopeStyle::kHalfSplit, cos, sin);
   EXPECT_NEAR(x[0] * x[0] + x[1] * x[1] + x[2] * x[2] + x[3] * x[3], 4 * 30.0f, 1e-4);
   // Pair 0 is (x[0], x[2]) rotated by 1.5 rad.
   EXPECT_NEAR(x[0], 2 * (1 * std::cos(1.5f) - 3 * std::sin(1.5f)), 1e-5);

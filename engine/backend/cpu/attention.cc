@@ -96,24 +96,28 @@ int64_t ChunkPositions(int64_t block_tokens) {
 
 }  // namespace
 
-void CausalAttention(const AttentionShape& shape, const float* q, int64_t tokens, int64_t start,
-                     const PagedKv& kv, float* out, ThreadPool& pool) {
+void CausalAttention(const AttentionShape& shape, absl::Span<const AttentionSequence> sequences,
+                     const float* q, float* out, ThreadPool& pool) {
   const int64_t head_dim = shape.head_dim, heads = shape.heads, group = heads / shape.kv_heads;
-  const int64_t block_size = shape.kv_heads * kv.block_tokens * head_dim;
-  const int64_t chunk = ChunkPositions(kv.block_tokens);
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
 
-  // Work items: (token, chunk) pairs, times heads. Token t sees start + t + 1 positions.
+  // Work items: (token, chunk) pairs of every sequence, times heads. Row `row` of q is
+  // token t of its sequence, which sees start + t + 1 positions.
   struct Span {
-    int64_t token, first, count;
+    const AttentionSequence* seq;
+    int64_t row, first, count;
   };
   std::vector<Span> spans;
-  for (int64_t t = 0; t < tokens; ++t) {
-    const int64_t end = start + t + 1;
-    const int64_t begin = shape.window > 0 ? std::max<int64_t>(0, end - shape.window) : 0;
-    // Chunks on a fixed grid of absolute positions, whatever else is in the batch.
-    for (int64_t first = begin; first < end; first = (first / chunk + 1) * chunk) {
-      spans.push_back({t, first, std::min((first / chunk + 1) * chunk, end) - first});
+  int64_t rows = 0;
+  for (const AttentionSequence& seq : sequences) {
+    const int64_t chunk = ChunkPositions(seq.kv.block_tokens);
+    for (int64_t t = 0; t < seq.tokens; ++t, ++rows) {
+      const int64_t end = seq.start + t + 1;
+      const int64_t begin = shape.window > 0 ? std::max<int64_t>(0, end - shape.window) : 0;
+      // Chunks on a fixed grid of absolute positions, whatever else is in the batch.
+      for (int64_t first = begin; first < end; first = (first / chunk + 1) * chunk) {
+        spans.push_back({&seq, rows, first, std::min((first / chunk + 1) * chunk, end) - first});
+      }
     }
   }
   // Per item: the chunk's max score, Σ exp(score − max), and Σ exp(score − max)·v.
@@ -126,8 +130,10 @@ void CausalAttention(const AttentionShape& shape, const float* q, int64_t tokens
     thread_local std::vector<float> scores;
     for (int64_t item = begin; item < end; ++item) {
       const Span& span = spans[item / heads];
+      const PagedKv& kv = span.seq->kv;
+      const int64_t block_size = shape.kv_heads * kv.block_tokens * head_dim;
       const int64_t h = item % heads;
-      const float* query = q + (span.token * heads + h) * head_dim;
+      const float* query = q + (span.row * heads + h) * head_dim;
       scores.resize(span.count);
       ForEachRun(kv, block_size, h / group, head_dim, span.first, span.count,
                  [&](int64_t offset, int64_t index, int64_t run) {
@@ -153,9 +159,9 @@ void CausalAttention(const AttentionShape& shape, const float* q, int64_t tokens
   });
 
   // Merge each (token, head)'s chunks: out = Σ_c e^(m_c − M)·acc_c / Σ_c e^(m_c − M)·l_c.
-  std::vector<int64_t> first_span(tokens + 1, 0);
-  for (size_t i = 0; i < spans.size(); ++i) first_span[spans[i].token + 1] = i + 1;
-  pool.ParallelFor(tokens * heads, 8, [&](int64_t begin, int64_t end) {
+  std::vector<int64_t> first_span(rows + 1, 0);
+  for (size_t i = 0; i < spans.size(); ++i) first_span[spans[i].row + 1] = i + 1;
+  pool.ParallelFor(rows * heads, 8, [&](int64_t begin, int64_t end) {
     for (int64_t th = begin; th < end; ++th) {
       const int64_t t = th / heads, h = th % heads;
       float* o = out + th * head_dim;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "absl/types/span.h"
 #include "engine/backend/cpu/thread_pool.h"
 #include "engine/backend/cpu/vec.h"
 
@@ -28,13 +29,23 @@ struct PagedKv {
   int64_t block_tokens;
 };
 
-// For new tokens t = 0..tokens-1 at positions start + t:
+// One sequence in a batched attention call: its `tokens` new tokens at positions
+// start .. start + tokens - 1, and its keys and values, which must hold positions
+// 0 .. start + tokens - 1.
+struct AttentionSequence {
+  int64_t tokens = 0;
+  int64_t start = 0;
+  PagedKv kv;
+};
+
+// For each sequence's new tokens t = 0..tokens-1 at positions start + t:
 //   out[t, h, :] = Σ_{p ≤ start+t} softmax_p(q[t, h, :] · k[h/g, p, :] / √head_dim) v[h/g, p, :]
 // (with a window, p also > start + t − window).
-// q and out are [tokens, heads, head_dim] in f32; k and v come from `kv`, which must
-// hold positions 0 .. start + tokens - 1.
-void CausalAttention(const AttentionShape& shape, const float* q, int64_t tokens, int64_t start,
-                     const PagedKv& kv, float* out, ThreadPool& pool);
+// q and out are [tokens, heads, head_dim] in f32, the sequences' rows one after another.
+// Every sequence's work goes to the threads at once; a token's result does not depend on
+// what else is in the call.
+void CausalAttention(const AttentionShape& shape, absl::Span<const AttentionSequence> sequences,
+                     const float* q, float* out, ThreadPool& pool);
 
 }  // namespace llm::cpu
 

@@ -86,10 +86,25 @@ TEST_P(AttentionTest, MatchesTheFormula) {
   std::vector<float> out(q.size(), NAN);
 
   ThreadPool pool(static_cast<int>(c.threads));
-  CausalAttention(shape, q.data(), c.tokens, c.start,
-                  PagedKv{k16.data(), v16.data(), table.data(), c.block_tokens}, out.data(), pool);
+  const AttentionSequence seq{c.tokens, c.start,
+                              PagedKv{k16.data(), v16.data(), table.data(), c.block_tokens}};
+  CausalAttention(shape, {seq}, q.data(), out.data(), pool);
   const std::vector<double> expected = Naive(shape, q, c.tokens, c.start, positions, k, v);
   for (size_t i = 0; i < out.size(); ++i) ASSERT_NEAR(out[i], expected[i], 1e-4) << i;
+
+  // The same sequence twice in one call, behind a one-token sequence of its own: each
+  // gets exactly what it gets alone.
+  const int64_t row = c.heads * c.head_dim;
+  std::vector<float> q3(row);
+  q3.insert(q3.end(), q.begin(), q.end());
+  q3.insert(q3.end(), q.begin(), q.end());
+  std::vector<float> out3(q3.size(), NAN);
+  const AttentionSequence first{1, 0, seq.kv};
+  CausalAttention(shape, {first, seq, seq}, q3.data(), out3.data(), pool);
+  for (size_t i = 0; i < out.size(); ++i) {
+    ASSERT_EQ(out3[row + i], out[i]) << i;
+    ASSERT_EQ(out3[row + out.size() + i], out[i]) << i;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(

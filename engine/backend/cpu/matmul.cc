@@ -8,44 +8,27 @@
 #include "engine/backend/cpu/vec.h"
 
 namespace llm::cpu {
+namespace {
 
-void MatMul(const WeightView& w, const float* x, int64_t tokens, float* y, ThreadPool& pool) {
-  if (const QuantKernels kernels = QuantDotFor(w.type); kernels.dot != nullptr) {
-    // Integer path: quantize each token's activations once, then dot every row.
-    const int64_t blocks = w.cols / 32;
-    // Tokens go through the eight-token kernel in groups; a last group of two to seven
-    // is padded with zero activations (cheaper than one-token calls, and bit-identical).
-    // A lone token takes the one-token kernel.
-    const int64_t groups = tokens % 8 >= 2 ? (tokens + 7) / 8 : tokens / 8;
-    const int64_t padded = std::max(tokens, groups * 8);
-    thread_local std::vector<BlockQ8> xq;
-    xq.assign(padded * blocks, BlockQ8{});
-    for (int64_t t = 0; t < tokens; ++t) QuantizeRowQ8(x + t * w.cols, w.cols, &xq[t * blocks]);
-    thread_local std::vector<BlockQ8x8> xq8;
-    xq8.resize(groups * blocks);
-    for (int64_t g = 0; g < groups; ++g) {
-      InterleaveQ8x8(&xq[g * 8 * blocks], blocks, blocks, &xq8[g * blocks]);
-    }
-    // thread_local names resolve per thread: hand the workers plain pointers.
-    const BlockQ8* activations = xq.data();
-    const BlockQ8x8* interleaved = xq8.data();
-    pool.ParallelFor(w.rows, 16, [&](int64_t begin, int64_t end) {
-      for (int64_t r = begin; r < end; ++r) {
-        const uint8_t* row = w.row(r);
-        for (int64_t g = 0; g < groups; ++g) {
-          float sums[8];
-          kernels.dot8(row, interleaved + g * blocks, blocks, sums);
-          for (int64_t i = 0; i < 8 && g * 8 + i < tokens; ++i)
-            y[(g * 8 + i) * w.rows + r] = sums[i];
-        }
-        for (int64_t t = groups * 8; t < tokens; ++t) {
-          y[t * w.rows + r] = kernels.dot(row, activations + t * blocks, blocks);
-        }
-      }
-    });
-    return;
+// Output rows handed to a thread at a time.
+constexpr int64_t kRowGrain = 16;
+
+// Rows of every output, numbered one after another: calls fn(output, begin, end) for
+// the part of [begin, end) that falls in each.
+template <typename Fn>
+void ForEachOutputRange(const std::vector<MatMulOutput>& outputs, int64_t begin, int64_t end,
+                        Fn fn) {
+  int64_t offset = 0;
+  for (size_t o = 0; o < outputs.size() && offset < end; ++o) {
+    const int64_t rows = outputs[o].w->rows;
+    const int64_t from = std::max(begin, offset), to = std::min(end, offset + rows);
+    if (from < to) fn(o, from - offset, to - offset);
+    offset += rows;
   }
-  pool.ParallelFor(w.rows, 16, [&](int64_t begin, int64_t end) {
+}
+
+void FloatMatMul(const WeightView& w, const float* x, int64_t tokens, float* y, ThreadPool& pool) {
+  pool.ParallelFor(w.rows, kRowGrain, [&](int64_t begin, int64_t end) {
     thread_local std::vector<float> decoded;
     decoded.resize(w.cols);
     for (int64_t r = begin; r < end; ++r) {
@@ -56,6 +39,70 @@ void MatMul(const WeightView& w, const float* x, int64_t tokens, float* y, Threa
       }
       for (int64_t t = 0; t < tokens; ++t) y[t * w.rows + r] = Dot(row, x + t * w.cols, w.cols);
     }
+  });
+}
+
+}  // namespace
+
+void MatMuls(absl::Span<const MatMulOutput> all, const float* x, int64_t tokens, ThreadPool& pool) {
+  // Types without an integer kernel go one by one; the others share one job.
+  std::vector<MatMulOutput> outputs;
+  std::vector<QuantKernels> kernels;
+  int64_t total_rows = 0;
+  for (const MatMulOutput& out : all) {
+    const QuantKernels k = QuantDotFor(out.w->type);
+    if (k.dot == nullptr) {
+      FloatMatMul(*out.w, x, tokens, out.y, pool);
+      continue;
+    }
+    outputs.push_back(out);
+    kernels.push_back(k);
+    total_rows += out.w->rows;
+  }
+  if (outputs.empty()) return;
+  // Integer path: quantize each token's activations once, then dot every row.
+  const int64_t cols = outputs[0].w->cols;
+  const int64_t blocks = cols / 32;
+  // Tokens go through the eight-token kernel in groups; a last group of two to seven
+  // is padded with zero activations (cheaper than one-token calls, and bit-identical).
+  // A lone token takes the one-token kernel.
+  const int64_t groups = tokens % 8 >= 2 ? (tokens + 7) / 8 : tokens / 8;
+  const int64_t padded = std::max(tokens, groups * 8);
+  thread_local std::vector<BlockQ8> xq;
+  thread_local std::vector<BlockQ8x8> xq8;
+  xq.assign(padded * blocks, BlockQ8{});
+  xq8.resize(groups * blocks);
+  // thread_local names resolve per thread: hand the workers plain pointers.
+  BlockQ8* activations = xq.data();
+  BlockQ8x8* interleaved = xq8.data();
+  pool.ParallelFor(tokens, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      QuantizeRowQ8(x + t * cols, cols, &activations[t * blocks]);
+    }
+  });
+  pool.ParallelFor(groups, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t g = begin; g < end; ++g) {
+      InterleaveQ8x8(&activations[g * 8 * blocks], blocks, blocks, &interleaved[g * blocks]);
+    }
+  });
+  pool.ParallelFor(total_rows, kRowGrain, [&](int64_t begin, int64_t end) {
+    ForEachOutputRange(outputs, begin, end, [&](size_t o, int64_t first, int64_t last) {
+      const WeightView& w = *outputs[o].w;
+      float* y = outputs[o].y;
+      for (int64_t r = first; r < last; ++r) {
+        const uint8_t* row = w.row(r);
+        for (int64_t g = 0; g < groups; ++g) {
+          float sums[8];
+          kernels[o].dot8(row, interleaved + g * blocks, blocks, sums);
+          for (int64_t i = 0; i < 8 && g * 8 + i < tokens; ++i) {
+            y[(g * 8 + i) * w.rows + r] = sums[i];
+          }
+        }
+        for (int64_t t = groups * 8; t < tokens; ++t) {
+          y[t * w.rows + r] = kernels[o].dot(row, activations + t * blocks, blocks);
+        }
+      }
+    });
   });
 }
 

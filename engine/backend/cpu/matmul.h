@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "absl/types/span.h"
 #include "engine/backend/cpu/thread_pool.h"
 #include "engine/tensor/dtype.h"
 
@@ -20,11 +21,25 @@ struct WeightView {
   const uint8_t* row(int64_t r) const { return data + r * RowBytes(type, cols); }
 };
 
-// x: [tokens, w.cols] row-major; y: [tokens, w.rows] row-major. Output rows are split
-// between the pool's threads. Types with an integer kernel (quant_dot.h) multiply the
-// stored blocks with 8-bit activations; the others decode each row to f32 once for all
-// tokens.
-void MatMul(const WeightView& w, const float* x, int64_t tokens, float* y, ThreadPool& pool);
+// One product of a MatMuls call: y = x · wᵀ, y being [tokens, w->rows] row-major.
+struct MatMulOutput {
+  const WeightView* w;
+  float* y;
+};
+
+// Products of one input x ([tokens, cols] row-major) with several weight matrices of
+// `cols` columns (Q, K and V; gate and up), as one job: the output rows of all of them
+// are split between the pool's threads. Types with an integer kernel (quant_dot.h)
+// multiply the stored blocks with 8-bit activations, quantized once for all; the others
+// decode each row to f32 once for all tokens.
+void MatMuls(absl::Span<const MatMulOutput> outputs, const float* x, int64_t tokens,
+             ThreadPool& pool);
+
+// One product: y = x · wᵀ.
+inline void MatMul(const WeightView& w, const float* x, int64_t tokens, float* y,
+                   ThreadPool& pool) {
+  MatMuls({MatMulOutput{&w, y}}, x, tokens, pool);
+}
 
 }  // namespace llm::cpu
 

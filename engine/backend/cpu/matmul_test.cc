@@ -67,5 +67,36 @@ INSTANTIATE_TEST_SUITE_P(Paths, MatMulTest,
                                          Case{DType::kQ4_K, 9, 2}, Case{DType::kQ5_K, 3, 1},
                                          Case{DType::kQ5_0, 2, 1}, Case{DType::kF32, 9, 2}));
 
+// Several weights of one input in one call (Q, K and V): each output is exactly what its
+// own MatMul gives, including when one type has no integer kernel.
+TEST(MatMulsTest, EachOutputEqualsItsOwnMatMul) {
+  const int64_t cols = 256, tokens = 11;
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> x(tokens * cols);
+  for (float& v : x) v = normal(rng);
+  ThreadPool pool(2);
+  for (DType third : {DType::kQ6_K, DType::kF16}) {
+    const std::vector<std::pair<DType, int64_t>> shapes = {
+        {DType::kQ4_1, 45}, {DType::kQ8_0, 18}, {third, 23}};
+    std::vector<std::string> weights;
+    std::vector<WeightView> views;
+    for (const auto& [type, rows] : shapes) {
+      weights.push_back(RandomWeights(type, rows, cols, 0.3f, rng));
+      views.push_back({type, rows, cols, reinterpret_cast<const uint8_t*>(weights.back().data())});
+    }
+    std::vector<std::vector<float>> together, alone;
+    std::vector<MatMulOutput> outputs;
+    for (const WeightView& w : views) {
+      together.emplace_back(tokens * w.rows, NAN);
+      alone.emplace_back(tokens * w.rows, NAN);
+      MatMul(w, x.data(), tokens, alone.back().data(), pool);
+    }
+    for (size_t i = 0; i < views.size(); ++i) outputs.push_back({&views[i], together[i].data()});
+    MatMuls(outputs, x.data(), tokens, pool);
+    EXPECT_EQ(together, alone) << Info(third).name;
+  }
+}
+
 }  // namespace
 }  // namespace llm::cpu
