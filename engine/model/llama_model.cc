@@ -196,12 +196,13 @@ absl::StatusOr<std::unique_ptr<LlamaModel>> LlamaModel::FromWeights(
   model->weights_ = std::move(weights);
   model->PrefaultWeights();
   if (options.int8_weights) model->QuantizeInt8();
+  model->RepackRows8();
   return model;
 }
 
 std::vector<cpu::WeightView*> LlamaModel::Matrices() {
   std::vector<cpu::WeightView*> matrices = {&embeddings_};
-  if (lm_head_.data != embeddings_.data) matrices.push_back(&lm_head_);
+  if (!config_.tied_embeddings) matrices.push_back(&lm_head_);
   for (Layer& layer : layers_) {
     for (cpu::WeightView* w :
          {&layer.q, &layer.k, &layer.v, &layer.o, &layer.gate, &layer.up, &layer.down}) {
@@ -277,13 +278,25 @@ std::string LlamaModel::Summary() const {
 
 void LlamaModel::QuantizeInt8() {
   cpu::ThreadPool pool(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-  const bool tied = lm_head_.data == embeddings_.data;
   for (cpu::WeightView* w : Matrices()) {
     if (!cpu::CanQuantizeInt8(*w)) continue;
     owned_weights_.push_back(cpu::QuantizeInt8PerChannel(*w, pool));
     *w = cpu::WeightView{DType::kQ8_0, w->rows, w->cols, owned_weights_.back().data()};
   }
-  if (tied) lm_head_ = embeddings_;
+  if (config_.tied_embeddings) lm_head_ = embeddings_;
+}
+
+void LlamaModel::RepackRows8() {
+  std::vector<cpu::WeightView*> matrices = Matrices();
+  if (config_.tied_embeddings) matrices.push_back(&lm_head_);  // A copy; lookups read rows.
+  for (cpu::WeightView* w : matrices) {
+    if (w == &embeddings_) continue;
+    std::vector<uint8_t> storage;
+    const cpu::WeightView repacked = cpu::ToRows8(*w, storage);
+    if (repacked.data == w->data) continue;
+    owned_weights_.push_back(std::move(storage));  // The bytes stay where they are.
+    *w = repacked;
+  }
 }
 
 void LlamaModel::Forward(const std::vector<int32_t>& tokens, int64_t start, KvBlocks& cache,

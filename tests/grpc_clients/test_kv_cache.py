@@ -98,7 +98,7 @@ def test_a_pool_too_small_for_all_sequences_completes_every_request(processes, s
         load = stub.Load(pb2.LoadRequest(), timeout=5)
     for prompt, result in zip(prompts, results):
         assert result["finish"] == pb2.FINISH_REASON_LENGTH
-        assert result["ids"] == cli_greedy(prompt, 60)
+        assert result["ids"] == cli_greedy(prompt, 60, ignore_eos=True)
     assert scrape(metrics_port)["llm_engine_preemptions_total"] > 0
     assert (load.kv_blocks_total, load.kv_block_tokens) == (11, 16)
 
@@ -142,7 +142,8 @@ def test_n_choices_share_the_prompt_and_stream_each_choice(processes, stubs):
         return ids
 
     # Greedy choices are the model's one greedy continuation.
-    assert by_choice(responses) == {0: cli_greedy(prompt, 16), 1: cli_greedy(prompt, 16)}
+    greedy_ids = cli_greedy(prompt, 16, ignore_eos=True)
+    assert by_choice(responses) == {0: greedy_ids, 1: greedy_ids}
     assert responses[-1].usage.completion_tokens == 32
     assert responses[-1].usage.prompt_tokens == prompt_tokens  # Counted once.
     sampled_ids = by_choice(first)

@@ -10,25 +10,29 @@
 namespace llm::cpu {
 namespace {
 
-// Output rows handed to a thread at a time.
-constexpr int64_t kRowGrain = 16;
+// Output rows are handed to threads in units of eight (a rows8 group), two at a time.
+constexpr int64_t kUnitRows = 8;
+constexpr int64_t kUnitGrain = 2;
 
-// Rows of every output, numbered one after another: calls fn(output, begin, end) for
-// the part of [begin, end) that falls in each.
+// Units of every output, numbered one after another: calls fn(output, first, last) with
+// the rows [first, last) of each output that the units [begin, end) cover.
 template <typename Fn>
 void ForEachOutputRange(const std::vector<MatMulOutput>& outputs, int64_t begin, int64_t end,
                         Fn fn) {
-  int64_t offset = 0;
+  int64_t offset = 0;  // Units before output o.
   for (size_t o = 0; o < outputs.size() && offset < end; ++o) {
     const int64_t rows = outputs[o].w->rows;
-    const int64_t from = std::max(begin, offset), to = std::min(end, offset + rows);
-    if (from < to) fn(o, from - offset, to - offset);
-    offset += rows;
+    const int64_t units = (rows + kUnitRows - 1) / kUnitRows;
+    const int64_t from = std::max(begin, offset), to = std::min(end, offset + units);
+    if (from < to) {
+      fn(o, (from - offset) * kUnitRows, std::min(rows, (to - offset) * kUnitRows));
+    }
+    offset += units;
   }
 }
 
 void FloatMatMul(const WeightView& w, const float* x, int64_t tokens, float* y, ThreadPool& pool) {
-  pool.ParallelFor(w.rows, kRowGrain, [&](int64_t begin, int64_t end) {
+  pool.ParallelFor(w.rows, kUnitRows * kUnitGrain, [&](int64_t begin, int64_t end) {
     thread_local std::vector<float> decoded;
     decoded.resize(w.cols);
     for (int64_t r = begin; r < end; ++r) {
@@ -44,11 +48,18 @@ void FloatMatMul(const WeightView& w, const float* x, int64_t tokens, float* y, 
 
 }  // namespace
 
+WeightView ToRows8(const WeightView& w, std::vector<uint8_t>& storage) {
+  if (w.rows8 || !HasRows8(w.type) || w.rows % 8 != 0 || w.cols % 32 != 0) return w;
+  storage = RepackRows8(w.type, w.rows, w.cols, w.data);
+  return {w.type, w.rows, w.cols, storage.data(), /*rows8=*/true};
+}
+
 void MatMuls(absl::Span<const MatMulOutput> all, const float* x, int64_t tokens, ThreadPool& pool) {
   // Types without an integer kernel go one by one; the others share one job.
   std::vector<MatMulOutput> outputs;
   std::vector<QuantKernels> kernels;
-  int64_t total_rows = 0;
+  int64_t units = 0;
+  bool any_row_by_row = false;
   for (const MatMulOutput& out : all) {
     const QuantKernels k = QuantDotFor(out.w->type);
     if (k.dot == nullptr) {
@@ -57,7 +68,8 @@ void MatMuls(absl::Span<const MatMulOutput> all, const float* x, int64_t tokens,
     }
     outputs.push_back(out);
     kernels.push_back(k);
-    total_rows += out.w->rows;
+    units += (out.w->rows + kUnitRows - 1) / kUnitRows;
+    any_row_by_row |= !out.w->rows8;
   }
   if (outputs.empty()) return;
   // Integer path: quantize each token's activations once, then dot every row.
@@ -66,7 +78,8 @@ void MatMuls(absl::Span<const MatMulOutput> all, const float* x, int64_t tokens,
   // Tokens go through the eight-token kernel in groups; a last group of two to seven
   // is padded with zero activations (cheaper than one-token calls, and bit-identical).
   // A lone token takes the one-token kernel.
-  const int64_t groups = tokens % 8 >= 2 ? (tokens + 7) / 8 : tokens / 8;
+  // (rows8 weights take every token in one call and need none of this.)
+  const int64_t groups = !any_row_by_row ? 0 : tokens % 8 >= 2 ? (tokens + 7) / 8 : tokens / 8;
   const int64_t padded = std::max(tokens, groups * 8);
   thread_local std::vector<BlockQ8> xq;
   thread_local std::vector<BlockQ8x8> xq8;
@@ -85,10 +98,17 @@ void MatMuls(absl::Span<const MatMulOutput> all, const float* x, int64_t tokens,
       InterleaveQ8x8(&activations[g * 8 * blocks], blocks, blocks, &interleaved[g * blocks]);
     }
   });
-  pool.ParallelFor(total_rows, kRowGrain, [&](int64_t begin, int64_t end) {
+  pool.ParallelFor(units, kUnitGrain, [&](int64_t begin, int64_t end) {
     ForEachOutputRange(outputs, begin, end, [&](size_t o, int64_t first, int64_t last) {
       const WeightView& w = *outputs[o].w;
       float* y = outputs[o].y;
+      if (w.rows8) {
+        for (int64_t r = first; r < last; r += 8) {
+          kernels[o].rows8(w.data + r / 8 * Rows8GroupBytes(w.type, w.cols), activations, blocks,
+                           tokens, y + r, w.rows);
+        }
+        return;
+      }
       for (int64_t r = first; r < last; ++r) {
         const uint8_t* row = w.row(r);
         for (int64_t g = 0; g < groups; ++g) {

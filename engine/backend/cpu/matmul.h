@@ -3,6 +3,7 @@
 #define LLM_ENGINE_BACKEND_CPU_MATMUL_H_
 
 #include <cstdint>
+#include <vector>
 
 #include "absl/types/span.h"
 #include "engine/backend/cpu/thread_pool.h"
@@ -17,9 +18,15 @@ struct WeightView {
   int64_t rows = 0;
   int64_t cols = 0;
   const uint8_t* data = nullptr;
+  // Stored eight rows at a time (quant_dot.h's rows8 form); row() does not apply.
+  bool rows8 = false;
 
   const uint8_t* row(int64_t r) const { return data + r * RowBytes(type, cols); }
 };
+
+// `w` in rows8 form (quant_dot.h) if its type has a rows8 kernel and its rows come in
+// eights, storing the repacked bytes in `storage`; else `w` as it is.
+WeightView ToRows8(const WeightView& w, std::vector<uint8_t>& storage);
 
 // One product of a MatMuls call: y = x · wᵀ, y being [tokens, w->rows] row-major.
 struct MatMulOutput {

@@ -1,6 +1,6 @@
 // MatMul against the definition y[t, r] = Σ_i w[r, i]·x[t, i] for every code path:
-// integer kernels (one token, eight-token groups, remainders) and decoded f32 rows,
-// across thread counts. Quantized types see 8-bit activations, so the reference uses
+// integer kernels (one token, eight-token groups, remainders, rows8 groups) and decoded
+// f32 rows, across thread counts. Quantized types see 8-bit activations, so the reference uses
 // the activations as quant_dot.h rounds them.
 #include "engine/backend/cpu/matmul.h"
 
@@ -20,16 +20,21 @@ struct Case {
   DType type;
   int64_t tokens;
   int threads;
+  bool rows8 = false;
 };
 
 class MatMulTest : public testing::TestWithParam<Case> {};
 
 TEST_P(MatMulTest, MatchesTheDefinition) {
   const Case c = GetParam();
-  const int64_t rows = 67, cols = 512;  // Whole blocks of every type (K-quants: 256).
+  // Whole blocks of every type (K-quants: 256); rows8 takes rows in eights.
+  const int64_t rows = c.rows8 ? 72 : 67, cols = 512;
   std::mt19937 rng(static_cast<int>(c.type) * 100 + static_cast<int>(c.tokens));
   const std::string weights = RandomWeights(c.type, rows, cols, 0.3f, rng);
   const WeightView w{c.type, rows, cols, reinterpret_cast<const uint8_t*>(weights.data())};
+  std::vector<uint8_t> storage;
+  const WeightView used = c.rows8 ? ToRows8(w, storage) : w;
+  ASSERT_EQ(used.rows8, c.rows8);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::vector<float> x(c.tokens * cols);
   for (float& v : x) v = normal(rng);
@@ -45,7 +50,7 @@ TEST_P(MatMulTest, MatchesTheDefinition) {
   }
   std::vector<float> y(c.tokens * rows, NAN);
   ThreadPool pool(c.threads);
-  MatMul(w, x.data(), c.tokens, y.data(), pool);
+  MatMul(used, x.data(), c.tokens, y.data(), pool);
 
   std::vector<float> row(cols);
   for (int64_t r = 0; r < rows; ++r) {
@@ -57,15 +62,22 @@ TEST_P(MatMulTest, MatchesTheDefinition) {
           << Info(c.type).name << " row " << r << " token " << t;
     }
   }
+  // Each token alone gives exactly what it gets in the batch.
+  for (int64_t t = 0; t < c.tokens; ++t) {
+    std::vector<float> alone(rows, NAN);
+    MatMul(used, &x[t * cols], 1, alone.data(), pool);
+    for (int64_t r = 0; r < rows; ++r) ASSERT_EQ(alone[r], y[t * rows + r]) << r << " " << t;
+  }
 }
 
-INSTANTIATE_TEST_SUITE_P(Paths, MatMulTest,
-                         testing::Values(Case{DType::kQ4_1, 1, 1}, Case{DType::kQ4_1, 1, 2},
-                                         Case{DType::kQ4_1, 8, 2}, Case{DType::kQ4_1, 19, 3},
-                                         Case{DType::kQ4_0, 13, 2}, Case{DType::kQ8_0, 17, 2},
-                                         Case{DType::kQ6_K, 1, 1}, Case{DType::kQ6_K, 11, 2},
-                                         Case{DType::kQ4_K, 9, 2}, Case{DType::kQ5_K, 3, 1},
-                                         Case{DType::kQ5_0, 2, 1}, Case{DType::kF32, 9, 2}));
+INSTANTIATE_TEST_SUITE_P(
+    Paths, MatMulTest,
+    testing::Values(Case{DType::kQ4_1, 1, 1}, Case{DType::kQ4_1, 1, 2}, Case{DType::kQ4_1, 8, 2},
+                    Case{DType::kQ4_1, 19, 3}, Case{DType::kQ4_0, 13, 2}, Case{DType::kQ8_0, 17, 2},
+                    Case{DType::kQ6_K, 1, 1}, Case{DType::kQ6_K, 11, 2}, Case{DType::kQ4_K, 9, 2},
+                    Case{DType::kQ5_K, 3, 1}, Case{DType::kQ5_0, 2, 1}, Case{DType::kF32, 9, 2},
+                    Case{DType::kQ4_1, 1, 2, true}, Case{DType::kQ4_1, 11, 2, true},
+                    Case{DType::kQ4_0, 6, 3, true}));
 
 // Several weights of one input in one call (Q, K and V): each output is exactly what its
 // own MatMul gives, including when one type has no integer kernel.

@@ -2,6 +2,7 @@
 // vpdpbusd replaces AVX2's two-instruction u8 × s8 multiply-add. Chosen at run time.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -13,6 +14,9 @@ namespace {
 struct Avx512Vnni {
   static __m256i DotU8S8(__m256i u, __m256i s) {
     return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s);
+  }
+  static __m256i DotU8S8Add(__m256i acc, __m256i u, __m256i s) {
+    return _mm256_dpbusd_epi32(acc, u, s);
   }
 };
 

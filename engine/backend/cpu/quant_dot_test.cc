@@ -82,6 +82,39 @@ INSTANTIATE_TEST_SUITE_P(Types, QuantDotTest,
                                          DType::kQ5_K, DType::kQ6_K),
                          [](const auto& info) { return std::string(Info(info.param).name); });
 
+// Eight rows in rows8 form against five tokens: each (row, token) sum matches the
+// definition, and both ISA levels give the same bits.
+TEST(QuantDotTest, Rows8GroupsMatchDecodedMath) {
+  for (DType type : {DType::kQ4_0, DType::kQ4_1, DType::kQ8_0}) {
+    ASSERT_TRUE(HasRows8(type));
+    std::mt19937 rng(7 + static_cast<int>(type));
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    const int64_t n = 512, blocks = n / 32, tokens = 5;
+    const std::string bytes = RandomWeights(type, 8, n, 0.4f, rng);
+    const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+    const std::vector<uint8_t> group = RepackRows8(type, 8, n, data);
+    ASSERT_EQ(static_cast<int64_t>(group.size()), Rows8GroupBytes(type, n));
+    std::vector<float> x(tokens * n);
+    for (float& v : x) v = normal(rng);
+    std::vector<BlockQ8> xq(tokens * blocks);
+    for (int64_t t = 0; t < tokens; ++t) QuantizeRowQ8(&x[t * n], n, &xq[t * blocks]);
+    std::vector<float> avx2(tokens * 8, NAN), best(tokens * 8, NAN);
+    QuantDotForAvx2(type).rows8(group.data(), xq.data(), blocks, tokens, avx2.data(), 8);
+    QuantDotFor(type).rows8(group.data(), xq.data(), blocks, tokens, best.data(), 8);
+    EXPECT_EQ(avx2, best) << Info(type).name;
+    const int64_t row_bytes = RowBytes(type, n);
+    for (int r = 0; r < 8; ++r) {
+      const std::vector<uint8_t> row(data + r * row_bytes, data + (r + 1) * row_bytes);
+      for (int64_t t = 0; t < tokens; ++t) {
+        const std::vector<BlockQ8> token(xq.begin() + t * blocks, xq.begin() + (t + 1) * blocks);
+        const double expected = Reference(type, row, token, n);
+        EXPECT_NEAR(best[t * 8 + r], expected, 1e-4 * (1 + std::fabs(expected)))
+            << Info(type).name << " row " << r << " token " << t;
+      }
+    }
+  }
+}
+
 TEST(QuantDotTest, TypesWithoutAKernelFallBack) {
   EXPECT_EQ(QuantDotFor(DType::kF32).dot, nullptr);
   EXPECT_EQ(QuantDotFor(DType::kQ5_0).dot, nullptr);
