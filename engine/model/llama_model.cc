@@ -356,21 +356,27 @@ void LlamaModel::Forward(const std::vector<SequenceStep>& steps, KvBlocks& cache
       cpu::DequantizeRow(embeddings_.type, embeddings_.row(token), hidden, &x[j * hidden]);
     }
   }
+  // Per-token work (norms, rotations, residual adds) goes to the threads in runs of
+  // tokens; a decode step of a few tokens stays on this thread.
+  auto per_token = [&](auto fn) {
+    pool.ParallelFor(n, 4, [&](int64_t begin, int64_t end) {
+      for (int64_t t = begin; t < end; ++t) fn(t);
+    });
+  };
+  const int64_t ffn = c.intermediate_size;
   for (int64_t l = 0; l < c.num_layers; ++l) {
     const Layer& layer = layers_[l];
-    for (int64_t t = 0; t < n; ++t) {
+    per_token([&](int64_t t) {
       cpu::RmsNorm(&x[t * hidden], layer.attn_norm.data(), c.rms_norm_eps, hidden, &h[t * hidden]);
-    }
+    });
     cpu::MatMuls({{&layer.q, q.data()}, {&layer.k, k.data()}, {&layer.v, v.data()}}, h.data(), n,
                  pool);
-    if (c.qkv_bias) {
-      for (int64_t t = 0; t < n; ++t) {
+    per_token([&](int64_t t) {
+      if (c.qkv_bias) {
         AddBias(layer.q_bias, &q[t * q_dim]);
         AddBias(layer.k_bias, &k[t * kv_dim]);
         AddBias(layer.v_bias, &v[t * kv_dim]);
       }
-    }
-    for (int64_t t = 0; t < n; ++t) {
       const float* cos = &rope_cos[t * half];
       const float* sin = &rope_sin[t * half];
       for (int64_t hd = 0; hd < c.num_heads; ++hd) {
@@ -380,7 +386,7 @@ void LlamaModel::Forward(const std::vector<SequenceStep>& steps, KvBlocks& cache
         ApplyRope(&k[t * kv_dim + hd * head_dim], head_dim, c.rope_style, cos, sin);
       }
       cache.Store(l, steps[owner[t]].block_table, position[t], &k[t * kv_dim], &v[t * kv_dim]);
-    }
+    });
     for (size_t i = 0; i < steps.size(); ++i) {
       attention[i] = {first[i + 1] - first[i], steps[i].start,
                       cache.Layer(l, steps[i].block_table)};
@@ -388,18 +394,16 @@ void LlamaModel::Forward(const std::vector<SequenceStep>& steps, KvBlocks& cache
     cpu::CausalAttention({c.num_heads, c.num_kv_heads, head_dim, c.sliding_window}, attention,
                          q.data(), attn.data(), pool);
     cpu::MatMul(layer.o, attn.data(), n, proj.data(), pool);
-    for (int64_t i = 0; i < n * hidden; ++i) x[i] += proj[i];
-
-    for (int64_t t = 0; t < n; ++t) {
+    per_token([&](int64_t t) {
+      for (int64_t i = t * hidden; i < (t + 1) * hidden; ++i) x[i] += proj[i];
       cpu::RmsNorm(&x[t * hidden], layer.ffn_norm.data(), c.rms_norm_eps, hidden, &h[t * hidden]);
-    }
-    cpu::MatMuls({{&layer.gate, gate.data()}, {&layer.up, up.data()}}, h.data(), n, pool);
-    const int64_t ffn = c.intermediate_size;
-    pool.ParallelFor(n, 1, [&](int64_t begin, int64_t end) {
-      cpu::SiluMul(&gate[begin * ffn], &up[begin * ffn], (end - begin) * ffn, &gate[begin * ffn]);
     });
+    cpu::MatMuls({{&layer.gate, gate.data()}, {&layer.up, up.data()}}, h.data(), n, pool);
+    per_token([&](int64_t t) { cpu::SiluMul(&gate[t * ffn], &up[t * ffn], ffn, &gate[t * ffn]); });
     cpu::MatMul(layer.down, gate.data(), n, proj.data(), pool);
-    for (int64_t i = 0; i < n * hidden; ++i) x[i] += proj[i];
+    per_token([&](int64_t t) {
+      for (int64_t i = t * hidden; i < (t + 1) * hidden; ++i) x[i] += proj[i];
+    });
   }
   // Logits only where they are used: each step's last token, or all its tokens.
   int64_t rows = 0;

@@ -14,6 +14,8 @@ QuantKernels QuantDotForAvx512Vnni(DType type);
 namespace {
 
 struct Avx2 {
+  // Tokens a rows8 kernel keeps in registers at once (sixteen vector registers).
+  static constexpr int64_t kRows8Tokens = 4;
   // u8 × s8 pairs to int16 (no overflow: |products| ≤ 31·127·2), then pairs to int32.
   static __m256i DotU8S8(__m256i u, __m256i s) {
     return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));

@@ -12,6 +12,8 @@ namespace llm::cpu {
 namespace {
 
 struct Avx512Vnni {
+  // Tokens a rows8 kernel keeps in registers at once (thirty-two vector registers).
+  static constexpr int64_t kRows8Tokens = 8;
   static __m256i DotU8S8(__m256i u, __m256i s) {
     return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s);
   }

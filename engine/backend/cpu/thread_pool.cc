@@ -14,7 +14,7 @@ constexpr int kSpinLimit = 20000;
 
 ThreadPool::ThreadPool(int threads) {
   for (int i = 1; i < std::max(threads, 1); ++i) {
-    workers_.emplace_back([this, i] { WorkerLoop(i); });
+    workers_.emplace_back([this] { WorkerLoop(); });
   }
 }
 
@@ -24,12 +24,16 @@ ThreadPool::~ThreadPool() {
   for (std::thread& worker : workers_) worker.join();
 }
 
-void ThreadPool::RunShare(int index) {
-  const int64_t parts = size();
-  const int64_t blocks = (job_n_ + job_grain_ - 1) / job_grain_;
-  const int64_t begin = std::min(job_n_, blocks * index / parts * job_grain_);
-  const int64_t end = std::min(job_n_, blocks * (index + 1) / parts * job_grain_);
-  if (begin < end) (*job_)(begin, end);
+void ThreadPool::RunShare() {
+  // Chunks are claimed as threads come free, so a thread slowed by the OS or by heavier
+  // rows does not hold the others up; a few per thread keep the claims cheap.
+  const int64_t units = (job_n_ + job_grain_ - 1) / job_grain_;
+  const int64_t chunk = std::max<int64_t>(1, units / (4 * size())) * job_grain_;
+  while (true) {
+    const int64_t begin = job_next_.fetch_add(chunk, std::memory_order_relaxed);
+    if (begin >= job_n_) return;
+    (*job_)(begin, std::min(job_n_, begin + chunk));
+  }
 }
 
 void ThreadPool::Publish() {
@@ -38,7 +42,7 @@ void ThreadPool::Publish() {
   if (sleepers_.load() > 0) absl::MutexLock lock(&mu_);
 }
 
-void ThreadPool::WorkerLoop(int index) {
+void ThreadPool::WorkerLoop() {
   uint64_t seen = 0;
   while (true) {
     int spins = 0;
@@ -56,7 +60,7 @@ void ThreadPool::WorkerLoop(int index) {
     }
     seen = generation_.load(std::memory_order_acquire);
     if (stopping_.load()) return;
-    RunShare(index);
+    RunShare();
     pending_.fetch_sub(1, std::memory_order_acq_rel);
   }
 }
@@ -70,9 +74,10 @@ void ThreadPool::ParallelFor(int64_t n, int64_t grain,
   job_ = &fn;
   job_n_ = n;
   job_grain_ = std::max<int64_t>(grain, 1);
+  job_next_.store(0, std::memory_order_relaxed);
   pending_.store(static_cast<int>(workers_.size()), std::memory_order_release);
   Publish();
-  RunShare(0);
+  RunShare();
   while (pending_.load(std::memory_order_acquire) != 0) _mm_pause();
 }
 

@@ -28,13 +28,13 @@ class ThreadPool {
 
   int size() const { return static_cast<int>(workers_.size()) + 1; }
 
-  // Calls fn(begin, end) on disjoint ranges covering [0, n), one range per thread,
-  // and returns when all are done. Ranges are rounded to multiples of `grain`.
+  // Calls fn(begin, end) on disjoint ranges covering [0, n), spread over the threads as
+  // they come free, and returns when all are done. Ranges start at multiples of `grain`.
   void ParallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
 
  private:
-  void WorkerLoop(int index);
-  void RunShare(int index);
+  void WorkerLoop();
+  void RunShare();  // Runs chunks of the current job until none is left.
   void Publish();  // Starts the job set in job_* on every worker.
 
   std::vector<std::thread> workers_;
@@ -42,6 +42,7 @@ class ThreadPool {
   const std::function<void(int64_t, int64_t)>* job_ = nullptr;
   int64_t job_n_ = 0;
   int64_t job_grain_ = 1;
+  std::atomic<int64_t> job_next_{0};  // Start of the next unclaimed chunk.
   std::atomic<uint64_t> generation_{0};
   std::atomic<int> pending_{0};
   std::atomic<bool> stopping_{false};
