@@ -18,58 +18,60 @@ inline __m256 Sum8(const __m256 acc[8]) {
   return _mm256_add_ps(_mm256_permute2f128_ps(a, b, 0x20), _mm256_permute2f128_ps(a, b, 0x31));
 }
 
-inline __m256 Load8(const Half* p) {
-  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+// out[i] = float(x[i]): a run of keys or values, converted once for every query head
+// of its group.
+void ToFloat(const Half* x, int64_t n, float* out) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    _mm256_storeu_ps(out + i,
+                     _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i))));
+  }
+  for (; i < n; ++i) out[i] = _cvtsh_ss(x[i]);
 }
 
-float DotHalf(const float* q, const Half* k, int64_t n) {
-  float sum = 0.0f;
-  for (int64_t d = 0; d < n; ++d) sum += q[d] * _cvtsh_ss(k[d]);
-  return sum;
-}
-
-// scores[p] = scale · q · keys[p], p < n; keys is [n, head_dim], head_dim % 8 == 0.
-// Eight positions at a time share each load of q.
-void Scores(const float* q, const Half* keys, int64_t n, int64_t head_dim, float scale,
+// scores[p] = scale · q · keys[p], p < n; keys is [n, head_dim]. With head_dim % 8 == 0,
+// eight positions at a time share each load of q.
+void Scores(const float* q, const float* keys, int64_t n, int64_t head_dim, float scale,
             float* scores) {
   int64_t p = 0;
-  for (; p + 8 <= n; p += 8) {
+  for (; head_dim % 8 == 0 && p + 8 <= n; p += 8) {
     __m256 acc[8];
     for (__m256& a : acc) a = _mm256_setzero_ps();
-    const Half* k = keys + p * head_dim;
+    const float* k = keys + p * head_dim;
     for (int64_t d = 0; d < head_dim; d += 8) {
       const __m256 qv = _mm256_loadu_ps(q + d);
       for (int j = 0; j < 8; ++j) {
-        acc[j] = _mm256_fmadd_ps(qv, Load8(k + j * head_dim + d), acc[j]);
+        acc[j] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k + j * head_dim + d), acc[j]);
       }
     }
     _mm256_storeu_ps(scores + p, _mm256_mul_ps(Sum8(acc), _mm256_set1_ps(scale)));
   }
-  for (; p < n; ++p) scores[p] = DotHalf(q, keys + p * head_dim, head_dim) * scale;
+  for (; p < n; ++p) {
+    float sum = 0.0f;
+    for (int64_t d = 0; d < head_dim; ++d) sum += q[d] * keys[p * head_dim + d];
+    scores[p] = sum * scale;
+  }
 }
 
-// out += Σ_p weights[p] · values[p]; values is [n, head_dim].
-void AddWeightedSum(const float* weights, const Half* values, int64_t n, int64_t head_dim,
+// out += Σ_p weights[p] · values[p]; values is [n, head_dim]. Each output element sums
+// in position order. Sixty-four dimensions at a time keep eight independent vector sums
+// in registers, so the multiply-adds do not wait on each other.
+void AddWeightedSum(const float* weights, const float* values, int64_t n, int64_t head_dim,
                     float* out) {
-  if (head_dim % 8 != 0) {
+  int64_t d0 = 0;
+  for (; head_dim % 8 == 0 && d0 + 64 <= head_dim; d0 += 64) {
+    __m256 acc[8];
+    for (int j = 0; j < 8; ++j) acc[j] = _mm256_loadu_ps(out + d0 + 8 * j);
     for (int64_t p = 0; p < n; ++p) {
-      for (int64_t d = 0; d < head_dim; ++d)
-        out[d] += weights[p] * _cvtsh_ss(values[p * head_dim + d]);
+      const __m256 w = _mm256_set1_ps(weights[p]);
+      const float* v = values + p * head_dim + d0;
+      for (int j = 0; j < 8; ++j) acc[j] = _mm256_fmadd_ps(w, _mm256_loadu_ps(v + 8 * j), acc[j]);
     }
-    return;
+    for (int j = 0; j < 8; ++j) _mm256_storeu_ps(out + d0 + 8 * j, acc[j]);
   }
-  for (int64_t d = 0; d < head_dim; d += 8) {
-    __m256 acc0 = _mm256_loadu_ps(out + d), acc1 = _mm256_setzero_ps();
-    int64_t p = 0;
-    for (; p + 2 <= n; p += 2) {
-      acc0 = _mm256_fmadd_ps(_mm256_set1_ps(weights[p]), Load8(values + p * head_dim + d), acc0);
-      acc1 = _mm256_fmadd_ps(_mm256_set1_ps(weights[p + 1]), Load8(values + (p + 1) * head_dim + d),
-                             acc1);
-    }
-    if (p < n) {
-      acc0 = _mm256_fmadd_ps(_mm256_set1_ps(weights[p]), Load8(values + p * head_dim + d), acc0);
-    }
-    _mm256_storeu_ps(out + d, _mm256_add_ps(acc0, acc1));
+  for (int64_t p = 0; p < n; ++p) {
+    for (int64_t d = d0; d < head_dim; ++d)
+      out[d] = std::fma(weights[p], values[p * head_dim + d], out[d]);
   }
 }
 
@@ -120,43 +122,50 @@ void CausalAttention(const AttentionShape& shape, absl::Span<const AttentionSequ
       }
     }
   }
-  // Per item: the chunk's max score, Σ exp(score − max), and Σ exp(score − max)·v.
-  const int64_t items = static_cast<int64_t>(spans.size()) * heads;
-  std::vector<float> maxima(items), sums(items), partial(items * head_dim);
+  // Per (span, head): the chunk's max score, Σ exp(score − max), and Σ exp(score − max)·v.
+  const int64_t kv_heads = shape.kv_heads;
+  const int64_t entries = static_cast<int64_t>(spans.size()) * heads;
+  std::vector<float> maxima(entries), sums(entries), partial(entries * head_dim);
 
-  // Heads of one group run back to back, so their shared keys and values are read from
-  // cache after the first.
-  pool.ParallelFor(items, 1, [&](int64_t begin, int64_t end) {
-    thread_local std::vector<float> scores;
-    for (int64_t item = begin; item < end; ++item) {
-      const Span& span = spans[item / heads];
-      const PagedKv& kv = span.seq->kv;
-      const int64_t block_size = shape.kv_heads * kv.block_tokens * head_dim;
-      const int64_t h = item % heads;
-      const float* query = q + (span.row * heads + h) * head_dim;
-      scores.resize(span.count);
-      ForEachRun(kv, block_size, h / group, head_dim, span.first, span.count,
-                 [&](int64_t offset, int64_t index, int64_t run) {
-                   if (head_dim % 8 == 0) {
-                     Scores(query, kv.keys + offset, run, head_dim, scale, &scores[index]);
-                   } else {
-                     for (int64_t p = 0; p < run; ++p) {
-                       scores[index + p] =
-                           DotHalf(query, kv.keys + offset + p * head_dim, head_dim) * scale;
-                     }
-                   }
-                 });
-      const float max = *std::max_element(scores.begin(), scores.end());
-      maxima[item] = max;
-      sums[item] = ExpInPlace(scores.data(), span.count, max);
-      float* acc = &partial[item * head_dim];
-      std::fill_n(acc, head_dim, 0.0f);
-      ForEachRun(kv, block_size, h / group, head_dim, span.first, span.count,
-                 [&](int64_t offset, int64_t index, int64_t run) {
-                   AddWeightedSum(&scores[index], kv.values + offset, run, head_dim, acc);
-                 });
-    }
-  });
+  // Work items: (span, kv head). The heads of a group share each run of keys and values,
+  // converted from f16 once for all of them.
+  pool.ParallelFor(
+      static_cast<int64_t>(spans.size()) * kv_heads, 1, [&](int64_t begin, int64_t end) {
+        thread_local std::vector<float> scores, run_f32;
+        for (int64_t item = begin; item < end; ++item) {
+          const int64_t s = item / kv_heads, kv_head = item % kv_heads;
+          const Span& span = spans[s];
+          const PagedKv& kv = span.seq->kv;
+          const int64_t block_size = kv_heads * kv.block_tokens * head_dim;
+          run_f32.resize(kv.block_tokens * head_dim);
+          scores.resize(group * span.count);
+          ForEachRun(kv, block_size, kv_head, head_dim, span.first, span.count,
+                     [&](int64_t offset, int64_t index, int64_t run) {
+                       ToFloat(kv.keys + offset, run * head_dim, run_f32.data());
+                       for (int64_t g = 0; g < group; ++g) {
+                         const int64_t h = kv_head * group + g;
+                         Scores(q + (span.row * heads + h) * head_dim, run_f32.data(), run,
+                                head_dim, scale, &scores[g * span.count + index]);
+                       }
+                     });
+          for (int64_t g = 0; g < group; ++g) {
+            const int64_t entry = s * heads + kv_head * group + g;
+            float* head_scores = &scores[g * span.count];
+            maxima[entry] = *std::max_element(head_scores, head_scores + span.count);
+            sums[entry] = ExpInPlace(head_scores, span.count, maxima[entry]);
+            std::fill_n(&partial[entry * head_dim], head_dim, 0.0f);
+          }
+          ForEachRun(kv, block_size, kv_head, head_dim, span.first, span.count,
+                     [&](int64_t offset, int64_t index, int64_t run) {
+                       ToFloat(kv.values + offset, run * head_dim, run_f32.data());
+                       for (int64_t g = 0; g < group; ++g) {
+                         const int64_t entry = s * heads + kv_head * group + g;
+                         AddWeightedSum(&scores[g * span.count + index], run_f32.data(), run,
+                                        head_dim, &partial[entry * head_dim]);
+                       }
+                     });
+        }
+      });
 
   // Merge each (token, head)'s chunks: out = Σ_c e^(m_c − M)·acc_c / Σ_c e^(m_c − M)·l_c.
   std::vector<int64_t> first_span(rows + 1, 0);
