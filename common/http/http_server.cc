@@ -1,7 +1,12 @@
 #include "common/http/http_server.h"
 
+#include <algorithm>
+#include <array>
 #include <chrono>
+#include <cstring>
+#include <deque>
 #include <optional>
+#include <sstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -23,13 +28,19 @@ constexpr uint64_t kMaxBodyBytes = 32 << 20;
 // A keep-alive connection that sends nothing for this long is closed.
 constexpr std::chrono::seconds kIdleTimeout(120);
 
-// One connection: read a request, answer it, repeat while the client keeps it alive.
+// A streamed write that makes no progress for this long drops the connection.
+constexpr std::chrono::seconds kWriteTimeout(60);
+
+// One connection: read a request, hand it to the handler, write its answer (whole or
+// chunk by chunk) and repeat while the client keeps the connection alive. Everything
+// runs on the connection's strand; responders post onto it.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const HttpHandler& handler)
+  Session(tcp::socket socket, const AsyncHttpHandler& handler)
       : stream_(std::move(socket)), handler_(handler) {}
 
   void Read() {
+    state_ = State::kReading;
     parser_.emplace();
     parser_->body_limit(kMaxBodyBytes);
     stream_.expires_after(kIdleTimeout);
@@ -38,46 +49,214 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
+  enum class State { kReading, kAnswering, kStreaming, kFinished };
+
+  // The handler's view of one request: posts every call onto the connection's strand.
+  class Responder : public HttpResponder {
+   public:
+    Responder(std::shared_ptr<Session> session, uint64_t request)
+        : session_(std::move(session)), request_(request) {}
+
+    void Respond(HttpResponse response) override {
+      Post([response = std::move(response)](Session& s, uint64_t id) mutable {
+        s.Respond(id, std::move(response));
+      });
+    }
+    void StartStream(HttpResponse head) override {
+      Post([head = std::move(head)](Session& s, uint64_t id) mutable {
+        s.StartStream(id, std::move(head));
+      });
+    }
+    void Send(std::string data) override {
+      Post([data = std::move(data)](Session& s, uint64_t id) mutable {
+        s.Send(id, std::move(data));
+      });
+    }
+    void EndStream() override {
+      Post([](Session& s, uint64_t id) { s.EndStream(id); });
+    }
+    void OnDisconnect(std::function<void()> on_gone) override {
+      Post([on_gone = std::move(on_gone)](Session& s, uint64_t id) mutable {
+        s.OnDisconnect(id, std::move(on_gone));
+      });
+    }
+
+   private:
+    template <typename Fn>
+    void Post(Fn fn) {
+      asio::post(
+          session_->stream_.get_executor(),
+          [session = session_, id = request_, fn = std::move(fn)]() mutable { fn(*session, id); });
+    }
+
+    const std::shared_ptr<Session> session_;
+    const uint64_t request_;
+  };
+
   void OnRead(beast::error_code error, size_t) {
     if (error) {
       // Anything but a clean close by the peer deserves a 400 before closing.
       if (error != http::error::end_of_stream && error != beast::error::timeout &&
           error != asio::error::operation_aborted && error != asio::error::connection_reset) {
+        ++request_;
+        keep_alive_ = false;
+        state_ = State::kAnswering;
         HttpRequest empty;
-        Write(MakeHttpResponse(empty, http::status::bad_request, "text/plain",
-                               absl::StrCat("bad HTTP request: ", error.message(), "\n")),
-              /*close=*/true);
+        Respond(request_,
+                MakeHttpResponse(empty, http::status::bad_request, "text/plain",
+                                 absl::StrCat("bad HTTP request: ", error.message(), "\n")));
         return;
       }
-      beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      Close();
       return;
     }
     HttpRequest request = parser_->release();
-    HttpResponse response = handler_(request);
-    response.keep_alive(request.keep_alive());
-    Write(std::move(response), !request.keep_alive());
+    ++request_;
+    keep_alive_ = request.keep_alive();
+    state_ = State::kAnswering;
+    gone_ = false;
+    on_gone_.clear();
+    stream_.expires_never();
+    WatchForClose();
+    handler_(std::move(request), std::make_shared<Responder>(shared_from_this(), request_));
   }
 
-  void Write(HttpResponse response, bool close) {
+  // The steps of an answer, on the strand; calls for an earlier request or after the
+  // end are ignored.
+  bool Current(uint64_t request, std::initializer_list<State> states) const {
+    return request == request_ && !gone_ &&
+           std::find(states.begin(), states.end(), state_) != states.end();
+  }
+
+  void Respond(uint64_t request, HttpResponse response) {
+    if (!Current(request, {State::kAnswering})) return;
+    response.keep_alive(keep_alive_);
     response.prepare_payload();
-    response_ = std::make_shared<HttpResponse>(std::move(response));
-    http::async_write(stream_, *response_,
-                      [self = shared_from_this(), close](beast::error_code error, size_t) {
-                        if (error || close) {
-                          beast::error_code ignored;
-                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    std::ostringstream bytes;
+    bytes << response;
+    state_ = State::kFinished;
+    Enqueue(std::move(bytes).str());
+  }
+
+  void StartStream(uint64_t request, HttpResponse head) {
+    if (!Current(request, {State::kAnswering})) return;
+    head.keep_alive(keep_alive_);
+    head.chunked(true);
+    std::ostringstream bytes;
+    bytes << head.base();
+    state_ = State::kStreaming;
+    Enqueue(std::move(bytes).str());
+  }
+
+  void Send(uint64_t request, std::string data) {
+    if (data.empty() || !Current(request, {State::kStreaming})) return;  // 0 would end it.
+    std::ostringstream size;
+    size << std::hex << data.size() << "\r\n";
+    Enqueue(absl::StrCat(size.str(), data, "\r\n"));
+  }
+
+  void EndStream(uint64_t request) {
+    if (!Current(request, {State::kStreaming})) return;
+    state_ = State::kFinished;
+    Enqueue("0\r\n\r\n");
+  }
+
+  void OnDisconnect(uint64_t request, std::function<void()> on_gone) {
+    if (request != request_) return;
+    if (gone_) {
+      on_gone();
+    } else if (state_ != State::kFinished) {
+      on_gone_.push_back(std::move(on_gone));
+    }
+  }
+
+  void Enqueue(std::string bytes) {
+    out_.push_back(std::move(bytes));
+    if (!writing_) WriteNext();
+  }
+
+  void WriteNext() {
+    if (out_.empty()) {
+      writing_ = false;
+      if (state_ == State::kFinished) AfterAnswer();
+      return;
+    }
+    writing_ = true;
+    stream_.expires_after(kWriteTimeout);
+    asio::async_write(stream_, asio::buffer(out_.front()),
+                      [self = shared_from_this()](beast::error_code error, size_t) {
+                        self->out_.pop_front();
+                        if (error) {
+                          self->Gone();
+                          self->Close();
                           return;
                         }
-                        self->Read();
+                        self->WriteNext();
                       });
+  }
+
+  void AfterAnswer() {
+    stream_.expires_never();
+    if (!keep_alive_) {
+      Close();
+    } else if (watching_) {
+      resume_after_watch_ = true;  // The watch read owns the socket until it returns.
+    } else {
+      Read();
+    }
+  }
+
+  // While an answer is being prepared or streamed, a read notices a client that hangs
+  // up. Bytes that arrive meanwhile (a pipelined request) are kept for the next Read.
+  void WatchForClose() {
+    watching_ = true;
+    stream_.socket().async_read_some(
+        asio::buffer(watch_), [self = shared_from_this()](beast::error_code error, size_t n) {
+          self->watching_ = false;
+          if (error) {
+            self->Gone();
+            if (self->resume_after_watch_ || self->state_ == State::kFinished) self->Close();
+            return;
+          }
+          const auto space = self->buffer_.prepare(n);
+          std::memcpy(space.data(), self->watch_.data(), n);
+          self->buffer_.commit(n);
+          if (self->resume_after_watch_) {
+            self->resume_after_watch_ = false;
+            self->Read();
+          } else {
+            self->WatchForClose();
+          }
+        });
+  }
+
+  void Gone() {
+    if (gone_ || state_ == State::kReading) return;
+    gone_ = true;
+    std::vector<std::function<void()>> callbacks = std::move(on_gone_);
+    for (auto& callback : callbacks) callback();
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
   }
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::shared_ptr<HttpResponse> response_;
-  const HttpHandler& handler_;
+  const AsyncHttpHandler& handler_;
+  State state_ = State::kReading;
+  uint64_t request_ = 0;  // Which request of the connection is being answered.
+  bool keep_alive_ = true;
+  std::deque<std::string> out_;  // Bytes to write, in order.
+  bool writing_ = false;
+  bool watching_ = false;
+  bool resume_after_watch_ = false;
+  std::array<char, 4096> watch_;
+  bool gone_ = false;
+  std::vector<std::function<void()>> on_gone_;
 };
 
 }  // namespace
@@ -91,11 +270,21 @@ HttpResponse MakeHttpResponse(const HttpRequest& request, http::status status,
   return response;
 }
 
-HttpServer::HttpServer(HttpHandler handler)
+HttpServer::HttpServer(AsyncHttpHandler handler)
     : handler_(std::move(handler)), acceptor_(asio::make_strand(io_)) {}
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HostPort& address, int threads,
                                                               HttpHandler handler) {
+  return StartAsync(address, threads,
+                    [handler = std::move(handler)](HttpRequest request,
+                                                   std::shared_ptr<HttpResponder> responder) {
+                      responder->Respond(handler(request));
+                    });
+}
+
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::StartAsync(const HostPort& address,
+                                                                   int threads,
+                                                                   AsyncHttpHandler handler) {
   std::unique_ptr<HttpServer> server(new HttpServer(std::move(handler)));
   beast::error_code error;
   tcp::resolver resolver(server->io_);

@@ -1,6 +1,10 @@
 #include "common/http/http_server.h"
 
 #include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "boost/asio/connect.hpp"
 #include "boost/asio/read.hpp"
@@ -66,6 +70,69 @@ TEST_F(HttpServerTest, MalformedRequestGets400) {
   http::read(socket_, buffer_, response, error);
   EXPECT_EQ(response.result(), http::status::bad_request);
   EXPECT_EQ(calls_.load(), 0);
+}
+
+// An asynchronous handler: /stream answers with three chunks from another thread, /hang
+// never answers and records when its client goes away.
+class AsyncHttpServerTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<HttpServer>> server = HttpServer::StartAsync(
+        {"127.0.0.1", 0}, 2, [this](HttpRequest request, std::shared_ptr<HttpResponder> responder) {
+          if (request.target() == "/hang") {
+            responder->OnDisconnect([this] { gone_ = true; });
+            return;
+          }
+          responder->StartStream(
+              MakeHttpResponse(request, http::status::ok, "text/event-stream", ""));
+          senders_.emplace_back([responder] {
+            for (int i = 0; i < 3; ++i) responder->Send("data: " + std::to_string(i) + "\n\n");
+            responder->EndStream();
+            responder->Send("ignored after the end");
+          });
+        });
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
+  }
+  void TearDown() override {
+    for (std::thread& sender : senders_) sender.join();
+  }
+
+  void Send(const std::string& target) {
+    HttpRequest request(http::verb::get, target, 11);
+    http::write(socket_, request);
+  }
+
+  std::atomic<bool> gone_{false};
+  std::vector<std::thread> senders_;
+  std::unique_ptr<HttpServer> server_;
+  asio::io_context io_;
+  tcp::socket socket_{io_};
+  beast::flat_buffer buffer_;
+};
+
+TEST_F(AsyncHttpServerTest, StreamsAChunkedBodyAndKeepsTheConnection) {
+  for (int round = 0; round < 2; ++round) {
+    Send("/stream");
+    HttpResponse response;
+    http::read(socket_, buffer_, response);
+    EXPECT_EQ(response.result(), http::status::ok);
+    EXPECT_TRUE(response.chunked());
+    EXPECT_EQ(response[http::field::content_type], "text/event-stream");
+    EXPECT_EQ(response.body(), "data: 0\n\ndata: 1\n\ndata: 2\n\n");
+  }
+}
+
+TEST_F(AsyncHttpServerTest, TellsTheHandlerWhenTheClientHangsUp) {
+  Send("/hang");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(gone_.load());
+  socket_.close();
+  for (int i = 0; i < 200 && !gone_.load(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(gone_.load());
 }
 
 TEST(HttpServerStartTest, BusyPortIsAClearError) {
