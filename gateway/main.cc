@@ -6,12 +6,15 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/env.h"
 #include "common/host_port.h"
 #include "common/http/http_server.h"
 #include "common/log.h"
 #include "common/signals.h"
 #include "common/startup.h"
+#include "gateway/config/api_keys.h"
 #include "gateway/http/router.h"
+#include "gateway/openai/openai_api.h"
 #include "gateway/upstream/engine_pool.h"
 
 ABSL_FLAG(std::string, listen, "0.0.0.0:8080", "HTTP address (HOST:PORT) for the OpenAI API");
@@ -20,6 +23,8 @@ ABSL_FLAG(std::string, engines, "127.0.0.1:50051",
 ABSL_FLAG(int, threads, 4, "HTTP server threads");
 ABSL_FLAG(absl::Duration, health_interval, absl::Seconds(1),
           "how often each engine's health is checked");
+ABSL_FLAG(std::string, api_keys_file, "",
+          "file of accepted API keys, one per line (besides GATEWAY_API_KEYS); none: open");
 
 namespace llm {
 namespace {
@@ -45,11 +50,23 @@ int Run(int argc, char** argv) {
                 << " --engines=" << absl::StrJoin(engine_names, ",") << " --threads=" << threads
                 << " --health_interval=" << absl::FormatDuration(health_interval);
 
+  const std::vector<std::string> api_keys =
+      ValueOrExit(LoadApiKeys(ProcessEnv(), absl::GetFlag(FLAGS_api_keys_file)), "API keys");
+  if (api_keys.empty()) {
+    LLM_LOG(WARNING) << "no API keys configured (GATEWAY_API_KEYS, --api_keys_file): the API "
+                        "is open to anyone who can reach it";
+  }
+
   EnginePool pool(engines, health_interval);
+  OpenAiApi api(pool, api_keys);
   Router router([&pool] { return pool.Health(); });
   std::unique_ptr<HttpServer> server = ValueOrExit(
-      HttpServer::Start(listen, threads,
-                        [&router](const HttpRequest& request) { return router.Handle(request); }),
+      HttpServer::StartAsync(listen, threads,
+                             [&](HttpRequest request, std::shared_ptr<HttpResponder> responder) {
+                               if (!api.Handle(request, responder)) {
+                                 responder->Respond(router.Handle(request));
+                               }
+                             }),
       "--listen");
   LLM_LOG(INFO) << "listening on " << listen.ToString();
 

@@ -9,6 +9,7 @@ import subprocess
 import time
 
 import pytest
+import requests
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BIN_DIR = pathlib.Path(os.environ.get("LLM_BIN_DIR", ROOT / "bazel-bin"))
@@ -62,6 +63,15 @@ class Process:
             self.proc.kill()
             self.proc.wait()
         self._log.close()
+
+
+def cli_greedy(prompt, max_tokens, ignore_eos=False):
+    """Greedy token ids of the CLI (checked against llama.cpp by the model tests)."""
+    done = subprocess.run([BIN_DIR / "engine" / "generate", f"--model={default_model_path()}",
+                           f"--prompt={prompt}", f"--max_tokens={max_tokens}", "--token_ids",
+                           f"--ignore_eos={str(ignore_eos).lower()}"],
+                          check=True, capture_output=True, text=True, timeout=60)
+    return [int(t) for t in done.stdout.split()]
 
 
 def run_to_exit(argv, env_overrides=None, timeout=30.0):
@@ -129,3 +139,52 @@ def start_engine(processes, *flags):
 def engine(processes):
     """A running engine on the default model: (process, grpc port, metrics port)."""
     return start_engine(processes)
+
+
+# An engine and a gateway in front of it (tests/openai_api).
+API_KEY = "sk-test-key"
+
+
+def start_stack(start, gateway_flags=(), gateway_env=None):
+    """Starts an engine and a gateway with `gateway_flags` through start(argv, env) (the
+    `processes` fixture's signature); returns the gateway's URL once it is ready (its
+    engine serving and described)."""
+    engine_port, metrics_port, gateway_port = (free_port() for _ in range(3))
+    engine = start([ENGINE, f"--listen=127.0.0.1:{engine_port}",
+                    f"--metrics_listen=127.0.0.1:{metrics_port}"],
+                   {"MODEL_PATH": str(default_model_path())})
+    gateway = start([GATEWAY, f"--listen=127.0.0.1:{gateway_port}",
+                     f"--engines=127.0.0.1:{engine_port}", "--health_interval=100ms",
+                     *gateway_flags], gateway_env or {})
+    url = f"http://127.0.0.1:{gateway_port}"
+
+    def ready():
+        for proc in (engine, gateway):
+            assert proc.proc.poll() is None, f"{proc.argv[0]} exited:\n{proc.log()}"
+        try:
+            headers = {"Authorization": f"Bearer {API_KEY}"}
+            return requests.get(f"{url}/v1/models", headers=headers, timeout=1).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    wait_until(ready, timeout=30, what="gateway serving /v1/models")
+    return url
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    """The URL of a gateway without API keys in front of an engine, shared by a module."""
+    started = []
+    tmp_path = tmp_path_factory.mktemp("stack")
+
+    def start(argv, env):
+        process = Process([str(a) for a in argv], dict(os.environ, **env),
+                          tmp_path / f"proc{len(started)}.log")
+        started.append(process)
+        return process
+
+    try:
+        yield start_stack(start)
+    finally:
+        for process in started:
+            process.kill()

@@ -46,20 +46,27 @@ check_cuda() {
   fi
 }
 
-# Debian's interpreter with system site-packages, so Debian's python3-* packages
-# (torch for model references) are visible next to the pinned PyPI ones.
+# A venv at $1 with the pinned packages of $2, reinstalled when that file changes.
+# $3 "system": with Debian's site-packages (torch for model references) visible next to
+# the pinned PyPI ones.
 setup_venv() {
-  local requirements="$ROOT/tools/requirements-test.txt"
-  local stamp="$ROOT/.venv/.requirements.sha256"
+  local venv="$1" requirements="$2" site="${3:-}"
+  local stamp="$venv/.requirements.sha256"
   local want
   want=$(sha256sum "$requirements" | cut -d' ' -f1)
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
-    log "python venv up to date"
+    log "python venv $(basename "$venv") up to date"
     return
   fi
-  [[ -x "$ROOT/.venv/bin/python" ]] || /usr/bin/python3 -m venv --system-site-packages "$ROOT/.venv"
-  log "installing python test packages"
-  "$ROOT/.venv/bin/pip" install -q --disable-pip-version-check -r "$requirements"
+  if [[ ! -x "$venv/bin/python" ]]; then
+    if [[ "$site" == system ]]; then
+      /usr/bin/python3 -m venv --system-site-packages "$venv"
+    else
+      /usr/bin/python3 -m venv "$venv"
+    fi
+  fi
+  log "installing python packages into $(basename "$venv")"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements"
   echo "$want" >"$stamp"
 }
 
@@ -86,5 +93,7 @@ fetch_default_model() {
 
 install_apt_packages
 check_cuda
-setup_venv
+setup_venv "$ROOT/.venv" "$ROOT/tools/requirements-test.txt" system
+# Old SDK code (openai 0.28) must work against the gateway too; it gets a venv of its own.
+setup_venv "$ROOT/.venv-openai028" "$ROOT/tools/requirements-openai028.txt"
 fetch_default_model

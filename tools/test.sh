@@ -22,7 +22,7 @@ bazel query 'tests(//...)' 2>/dev/null >"$RESULTS/bazel_targets.txt"
 # pytest finds the binaries Bazel just built through the bazel-bin link. One process per
 # group: gRPC's and torch's native libraries in one interpreter can crash at its exit.
 JUNIT=()
-for group in process grpc_clients model; do
+for group in process grpc_clients model openai_api; do
   .venv/bin/python -m pytest "tests/$group" -q -rs --junitxml="$RESULTS/$group.xml"
   JUNIT+=(--junit "$RESULTS/$group.xml")
 done

@@ -4,13 +4,12 @@ never changes a sequence's tokens, streaming chunks, stop strings, seeds, cancel
 deadlines, and INVALID_ARGUMENT / NOT_FOUND for bad requests."""
 
 import concurrent.futures
-import subprocess
 import time
 
 import grpc
 import pytest
 
-from conftest import BIN_DIR, default_model_path, wait_until
+from conftest import cli_greedy, default_model_path, wait_until
 from test_python_client import generate_stubs
 
 PROMPTS = ["The capital of France is", "def fibonacci(n):", "Once upon a time,",
@@ -61,14 +60,6 @@ def collect(responses):
         if response.HasField("usage"):
             usage = response.usage
     return dict(ids=ids, text=text, chunks=chunks, finish=finish, usage=usage, stop=stop)
-
-
-def cli_greedy(prompt, max_tokens, ignore_eos=False):
-    done = subprocess.run([BIN_DIR / "engine" / "generate", f"--model={default_model_path()}",
-                           f"--prompt={prompt}", f"--max_tokens={max_tokens}", "--token_ids",
-                           f"--ignore_eos={str(ignore_eos).lower()}"],
-                          check=True, capture_output=True, text=True, timeout=60)
-    return [int(t) for t in done.stdout.split()]
 
 
 def test_greedy_equals_the_cli_and_streams_in_chunks(client):

@@ -12,8 +12,8 @@ import pytest
 import requests
 
 import conftest
-from conftest import wait_until
-from test_generate import cli_greedy, collect, greedy_request
+from conftest import cli_greedy, wait_until
+from test_generate import collect, greedy_request
 from test_python_client import generate_stubs
 
 # About 120 tokens of system prompt, shared by the requests below.

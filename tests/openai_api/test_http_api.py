@@ -1,0 +1,125 @@
+"""The gateway's HTTP surface with a plain HTTP client: SSE framing byte by byte, bad
+requests answered with the right status and OpenAI's error JSON (and the gateway keeps
+serving), API keys."""
+
+import json
+import socket
+import urllib.parse
+
+import pytest
+import requests
+
+from conftest import API_KEY, start_stack
+
+
+def post(url, path, body, **kwargs):
+    data = body if isinstance(body, (str, bytes)) else json.dumps(body)
+    return requests.post(f"{url}{path}", data=data, timeout=60,
+                         headers={"Content-Type": "application/json", **kwargs})
+
+
+def raw_exchange(url, request_bytes):
+    """Sends `request_bytes` on a fresh connection and returns every byte until close."""
+    address = urllib.parse.urlparse(url)
+    with socket.create_connection((address.hostname, address.port), timeout=60) as sock:
+        sock.sendall(request_bytes)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    return received
+
+
+def dechunk(body):
+    """The payload of a chunked transfer-encoded body, checking its framing."""
+    payload = b""
+    while True:
+        size_line, _, body = body.partition(b"\r\n")
+        size = int(size_line, 16)
+        if size == 0:
+            assert body == b"\r\n"
+            return payload
+        payload += body[:size]
+        assert body[size:size + 2] == b"\r\n"
+        body = body[size + 2:]
+
+
+def test_sse_framing_byte_by_byte(stack):
+    body = json.dumps({"model": "gpt-3.5-turbo", "prompt": "Hello", "max_tokens": 5,
+                       "temperature": 0, "stream": True}).encode()
+    request = (b"POST /v1/completions HTTP/1.1\r\nHost: test\r\nConnection: close\r\n"
+               b"Content-Type: application/json\r\nContent-Length: " +
+               str(len(body)).encode() + b"\r\n\r\n" + body)
+    response = raw_exchange(stack, request)
+    head, _, chunked = response.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    assert lines[0] == b"HTTP/1.1 200 OK"
+    headers = {k.lower(): v.strip() for k, _, v in (l.partition(b":") for l in lines[1:])}
+    assert headers[b"content-type"] == b"text/event-stream"
+    assert headers[b"transfer-encoding"] == b"chunked"
+    events = dechunk(chunked).split(b"\n\n")
+    assert events[-1] == b"" and events[-2] == b"data: [DONE]"
+    texts = []
+    for event in events[:-2]:
+        assert event.startswith(b"data: {") and b"\n" not in event
+        chunk = json.loads(event[len(b"data: "):])
+        assert chunk["object"] == "text_completion" and chunk["id"].startswith("cmpl-")
+        texts.append(chunk["choices"][0]["text"])
+    whole = post(stack, "/v1/completions", {"model": "gpt-3.5-turbo", "prompt": "Hello",
+                                             "max_tokens": 5, "temperature": 0}).json()
+    assert "".join(texts) == whole["choices"][0]["text"]
+
+
+@pytest.mark.parametrize("path, body, status, param", [
+    ("/v1/completions", "{not json", 400, None),
+    ("/v1/completions", {"model": "gpt-3.5-turbo", "prompt": 5}, 400, "prompt"),
+    ("/v1/completions", {"model": "gpt-3.5-turbo", "prompt": "x", "n": 0}, 400, "n"),
+    ("/v1/completions", {"model": "gpt-3.5-turbo", "prompt": "x", "temperature": -1}, 400,
+     "temperature"),
+    ("/v1/completions", {"model": "gpt-3.5-turbo", "prompt": "x", "top_p": 2}, 400, "top_p"),
+    ("/v1/completions", {"model": "gpt-3.5-turbo", "prompt": "x", "max_tokens": 0}, 400,
+     "max_tokens"),
+    ("/v1/completions", {"model": "gpt-3.5-turbo", "prompt": "x", "max_tokens": "many"}, 400,
+     "max_tokens"),
+    ("/v1/completions", {"model": "gpt-3.5-turbo", "prompt": "x", "suffix": "y"}, 400, "suffix"),
+    ("/v1/completions", {"prompt": "x"}, 400, "model"),
+    ("/v1/completions", {"model": "nope", "prompt": "x"}, 404, "model"),
+    ("/v1/chat/completions", {"model": "gpt-3.5-turbo", "messages": []}, 400, "messages"),
+    ("/v1/chat/completions", {"model": "gpt-3.5-turbo",
+                              "messages": [{"role": "wizard", "content": "hi"}]}, 400,
+     "messages[0].role"),
+    ("/v1/chat/completions", {"model": "gpt-3.5-turbo", "tools": [{"type": "function"}],
+                              "messages": [{"role": "user", "content": "hi"}]}, 400, "tools"),
+])
+def test_bad_requests_get_openai_errors(stack, path, body, status, param):
+    response = post(stack, path, body)
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["message"] and error["type"]
+    assert error["param"] == param
+    # The gateway keeps serving.
+    assert requests.get(f"{stack}/health", timeout=5).status_code == 200
+
+
+def test_max_tokens_beyond_the_window_is_a_400_with_the_numbers(stack):
+    response = post(stack, "/v1/completions", {"model": "gpt-3.5-turbo", "prompt": "Hi",
+                                               "max_tokens": 100000})
+    assert response.status_code == 400
+    assert "maximum context length is 8192 tokens" in response.json()["error"]["message"]
+
+
+def test_unknown_paths_and_methods(stack):
+    assert requests.get(f"{stack}/v1/nothing", timeout=5).status_code == 404
+    assert requests.get(f"{stack}/v1/completions", timeout=5).status_code == 405
+
+
+def test_api_keys_are_required_when_configured(processes):
+    url = start_stack(processes, gateway_env={"GATEWAY_API_KEYS": f"{API_KEY},sk-other"})
+    body = {"model": "gpt-3.5-turbo", "prompt": "Hi", "max_tokens": 1}
+    missing = post(url, "/v1/completions", body)
+    assert missing.status_code == 401
+    assert missing.json()["error"]["code"] == "invalid_api_key"
+    wrong = post(url, "/v1/completions", body, Authorization="Bearer sk-wrong")
+    assert wrong.status_code == 401
+    right = post(url, "/v1/completions", body, Authorization=f"Bearer {API_KEY}")
+    assert right.status_code == 200, right.text
+    assert requests.get(f"{url}/health", timeout=5).status_code == 200  # Health stays open.
