@@ -13,8 +13,10 @@
 #include "common/signals.h"
 #include "common/startup.h"
 #include "gateway/config/api_keys.h"
+#include "gateway/errors/openai_error.h"
 #include "gateway/http/router.h"
 #include "gateway/openai/openai_api.h"
+#include "gateway/upstream/engine_addresses.h"
 #include "gateway/upstream/engine_pool.h"
 
 ABSL_FLAG(std::string, listen, "0.0.0.0:8080", "HTTP address (HOST:PORT) for the OpenAI API");
@@ -23,6 +25,9 @@ ABSL_FLAG(std::string, engines, "127.0.0.1:50051",
 ABSL_FLAG(int, threads, 4, "HTTP server threads");
 ABSL_FLAG(absl::Duration, health_interval, absl::Seconds(1),
           "how often each engine's health is checked");
+ABSL_FLAG(int, max_concurrent_requests, 512,
+          "completions in flight at once; more get 429 until some finish");
+ABSL_FLAG(int64_t, max_request_bytes, 32 << 20, "largest request body; larger get 413");
 ABSL_FLAG(std::string, api_keys_file, "",
           "file of accepted API keys, one per line (besides GATEWAY_API_KEYS); none: open");
 
@@ -33,12 +38,20 @@ int Run(int argc, char** argv) {
   BlockTerminationSignals();
   ParseFlagsOrExit(argc, argv, "Serves the OpenAI REST API in front of engines. See README.md.");
   const HostPort listen = ValueOrExit(ParseHostPort(absl::GetFlag(FLAGS_listen)), "--listen");
-  const std::vector<HostPort> engines =
-      ValueOrExit(ParseHostPortList(absl::GetFlag(FLAGS_engines)), "--engines");
+  const std::vector<HostPort> engines = ResolveEngineAddresses(
+      ValueOrExit(ParseHostPortList(absl::GetFlag(FLAGS_engines)), "--engines"));
   const int threads = absl::GetFlag(FLAGS_threads);
   if (threads < 1 || threads > 256) {
     ExitWithError("--threads",
                   absl::InvalidArgumentError(absl::StrCat("must be 1 to 256, got ", threads)));
+  }
+  const int max_concurrent = absl::GetFlag(FLAGS_max_concurrent_requests);
+  if (max_concurrent < 1) {
+    ExitWithError("--max_concurrent_requests", absl::InvalidArgumentError("must be at least 1"));
+  }
+  const int64_t max_request_bytes = absl::GetFlag(FLAGS_max_request_bytes);
+  if (max_request_bytes < 1024) {
+    ExitWithError("--max_request_bytes", absl::InvalidArgumentError("must be at least 1024"));
   }
   const absl::Duration health_interval = absl::GetFlag(FLAGS_health_interval);
   if (health_interval < absl::Milliseconds(10)) {
@@ -58,10 +71,16 @@ int Run(int argc, char** argv) {
   }
 
   EnginePool pool(engines, health_interval);
-  OpenAiApi api(pool, api_keys);
+  OpenAiApi api(pool, api_keys, max_concurrent);
   Router router([&pool] { return pool.Health(); });
+  HttpServerOptions options{.threads = threads,
+                            .max_body_bytes = static_cast<uint64_t>(max_request_bytes)};
+  options.error_response = [](const HttpRequest& request, boost::beast::http::status status,
+                              const std::string& message) {
+    return OpenAiErrorResponse(request, {.status = status, .message = message});
+  };
   std::unique_ptr<HttpServer> server = ValueOrExit(
-      HttpServer::StartAsync(listen, threads,
+      HttpServer::StartAsync(listen, options,
                              [&](HttpRequest request, std::shared_ptr<HttpResponder> responder) {
                                if (!api.Handle(request, responder)) {
                                  responder->Respond(router.Handle(request));

@@ -41,8 +41,8 @@ class CaseRenderer {
     rapidjson::Value id;  // null unless the case names one
     absl::StatusOr<std::string> output = absl::InvalidArgumentError("a case must be a JSON object");
     if (input.HasParseError()) {
-      output = absl::InvalidArgumentError(absl::StrCat("invalid JSON at offset ",
-                                                       input.GetErrorOffset()));
+      output = absl::InvalidArgumentError(
+          absl::StrCat("invalid JSON at offset ", input.GetErrorOffset()));
     } else if (input.IsObject()) {
       if (input.HasMember("id")) id.CopyFrom(input["id"], input.GetAllocator());
       output = Render(input);
@@ -70,11 +70,11 @@ class CaseRenderer {
     ASSIGN_OR_RETURN(const jinja::Template* chat_template, Load(input["template"].GetString()));
     jinja::Dict context;
     context.Set(jinja::Value("messages"), jinja::FromJson(input["messages"]));
-    context.Set(jinja::Value("tools"), input.HasMember("tools") ? jinja::FromJson(input["tools"])
-                                                                : jinja::Value::None());
+    context.Set(jinja::Value("tools"),
+                input.HasMember("tools") ? jinja::FromJson(input["tools"]) : jinja::Value::None());
     context.Set(jinja::Value("documents"), jinja::Value::None());
-    const bool generation_prompt = input.HasMember("add_generation_prompt") &&
-                                   input["add_generation_prompt"].IsTrue();
+    const bool generation_prompt =
+        input.HasMember("add_generation_prompt") && input["add_generation_prompt"].IsTrue();
     context.Set(jinja::Value("add_generation_prompt"), jinja::Value(generation_prompt));
     // A null token leaves the variable undefined, as transformers does.
     for (const char* token : {"bos_token", "eos_token"}) {

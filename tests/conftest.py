@@ -145,11 +145,12 @@ def engine(processes):
 API_KEY = "sk-test-key"
 
 
-def start_stack(start, gateway_flags=(), gateway_env=None):
-    """Starts an engine and a gateway with `gateway_flags` through start(argv, env) (the
-    `processes` fixture's signature); returns the gateway's URL once it is ready (its
-    engine serving and described)."""
-    engine_port, metrics_port, gateway_port = (free_port() for _ in range(3))
+def start_stack(start, gateway_flags=(), gateway_env=None, metrics_port=None):
+    """Starts an engine (its /metrics on `metrics_port` if given) and a gateway with
+    `gateway_flags` through start(argv, env) (the `processes` fixture's signature);
+    returns the gateway's URL once it is ready (its engine serving and described)."""
+    engine_port, gateway_port = free_port(), free_port()
+    metrics_port = metrics_port or free_port()
     engine = start([ENGINE, f"--listen=127.0.0.1:{engine_port}",
                     f"--metrics_listen=127.0.0.1:{metrics_port}"],
                    {"MODEL_PATH": str(default_model_path())})

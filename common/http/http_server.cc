@@ -23,11 +23,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-// OpenAI requests carry long prompts; bound them well above any context window.
-constexpr uint64_t kMaxBodyBytes = 32 << 20;
-// A keep-alive connection that sends nothing for this long is closed.
-constexpr std::chrono::seconds kIdleTimeout(120);
-
 // A streamed write that makes no progress for this long drops the connection.
 constexpr std::chrono::seconds kWriteTimeout(60);
 
@@ -36,14 +31,15 @@ constexpr std::chrono::seconds kWriteTimeout(60);
 // runs on the connection's strand; responders post onto it.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const AsyncHttpHandler& handler)
-      : stream_(std::move(socket)), handler_(handler) {}
+  Session(tcp::socket socket, const HttpServerOptions& options, const AsyncHttpHandler& handler)
+      : stream_(std::move(socket)), options_(options), handler_(handler) {}
 
   void Read() {
     state_ = State::kReading;
     parser_.emplace();
-    parser_->body_limit(kMaxBodyBytes);
-    stream_.expires_after(kIdleTimeout);
+    parser_->body_limit(options_.max_body_bytes);
+    parser_->header_limit(options_.max_header_bytes);
+    stream_.expires_after(absl::ToChronoSeconds(options_.idle_timeout));
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }
@@ -95,16 +91,27 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnRead(beast::error_code error, size_t) {
     if (error) {
-      // Anything but a clean close by the peer deserves a 400 before closing.
+      // Anything but a clean close by the peer deserves an answer before closing.
       if (error != http::error::end_of_stream && error != beast::error::timeout &&
           error != asio::error::operation_aborted && error != asio::error::connection_reset) {
         ++request_;
         keep_alive_ = false;
         state_ = State::kAnswering;
-        HttpRequest empty;
-        Respond(request_,
-                MakeHttpResponse(empty, http::status::bad_request, "text/plain",
-                                 absl::StrCat("bad HTTP request: ", error.message(), "\n")));
+        const http::status status =
+            error == http::error::body_limit     ? http::status::payload_too_large
+            : error == http::error::header_limit ? http::status::request_header_fields_too_large
+                                                 : http::status::bad_request;
+        const std::string message = status == http::status::payload_too_large
+                                        ? absl::StrCat("the request body is larger than ",
+                                                       options_.max_body_bytes, " bytes")
+                                    : status == http::status::request_header_fields_too_large
+                                        ? absl::StrCat("the request headers are larger than ",
+                                                       options_.max_header_bytes, " bytes")
+                                        : absl::StrCat("bad HTTP request: ", error.message());
+        HttpRequest head = parser_->get();  // What was read of it: version, target.
+        Respond(request_, options_.error_response
+                              ? options_.error_response(head, status, message)
+                              : MakeHttpResponse(head, status, "text/plain", message + "\n"));
         return;
       }
       Close();
@@ -246,6 +253,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  const HttpServerOptions& options_;
   const AsyncHttpHandler& handler_;
   State state_ = State::kReading;
   uint64_t request_ = 0;  // Which request of the connection is being answered.
@@ -270,12 +278,12 @@ HttpResponse MakeHttpResponse(const HttpRequest& request, http::status status,
   return response;
 }
 
-HttpServer::HttpServer(AsyncHttpHandler handler)
-    : handler_(std::move(handler)), acceptor_(asio::make_strand(io_)) {}
+HttpServer::HttpServer(const HttpServerOptions& options, AsyncHttpHandler handler)
+    : options_(options), handler_(std::move(handler)), acceptor_(asio::make_strand(io_)) {}
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HostPort& address, int threads,
                                                               HttpHandler handler) {
-  return StartAsync(address, threads,
+  return StartAsync(address, {.threads = threads},
                     [handler = std::move(handler)](HttpRequest request,
                                                    std::shared_ptr<HttpResponder> responder) {
                       responder->Respond(handler(request));
@@ -283,9 +291,9 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HostPort& ad
 }
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::StartAsync(const HostPort& address,
-                                                                   int threads,
+                                                                   const HttpServerOptions& options,
                                                                    AsyncHttpHandler handler) {
-  std::unique_ptr<HttpServer> server(new HttpServer(std::move(handler)));
+  std::unique_ptr<HttpServer> server(new HttpServer(options, std::move(handler)));
   beast::error_code error;
   tcp::resolver resolver(server->io_);
   const auto endpoints = resolver.resolve(address.host, std::to_string(address.port), error);
@@ -305,23 +313,23 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::StartAsync(const HostPor
   }
   server->port_ = acceptor.local_endpoint().port();
   server->Accept();
-  for (int i = 0; i < std::max(threads, 1); ++i) {
+  for (int i = 0; i < std::max(options.threads, 1); ++i) {
     server->threads_.emplace_back([io = &server->io_] { io->run(); });
   }
   return server;
 }
 
 void HttpServer::Accept() {
-  acceptor_.async_accept(asio::make_strand(io_),
-                         [this](beast::error_code error, tcp::socket socket) {
-                           if (error == asio::error::operation_aborted) return;
-                           if (error) {
-                             LLM_LOG(WARNING) << "accept failed: " << error.message();
-                           } else {
-                             std::make_shared<Session>(std::move(socket), handler_)->Read();
-                           }
-                           Accept();
-                         });
+  acceptor_.async_accept(
+      asio::make_strand(io_), [this](beast::error_code error, tcp::socket socket) {
+        if (error == asio::error::operation_aborted) return;
+        if (error) {
+          LLM_LOG(WARNING) << "accept failed: " << error.message();
+        } else {
+          std::make_shared<Session>(std::move(socket), options_, handler_)->Read();
+        }
+        Accept();
+      });
 }
 
 void HttpServer::Stop() {

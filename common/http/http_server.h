@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/beast/http/message.hpp"
@@ -52,6 +53,19 @@ class HttpResponder {
 using AsyncHttpHandler =
     std::function<void(HttpRequest request, std::shared_ptr<HttpResponder> responder)>;
 
+struct HttpServerOptions {
+  int threads = 1;
+  uint64_t max_body_bytes = 32 << 20;    // Larger bodies get 413.
+  uint32_t max_header_bytes = 16 << 10;  // Larger headers get 431.
+  // A keep-alive connection that sends nothing for this long is closed.
+  absl::Duration idle_timeout = absl::Seconds(120);
+  // Shapes the answer to a request the server rejects itself (malformed, too large):
+  // the body for `status` and `message`. Unset: plain text.
+  std::function<HttpResponse(const HttpRequest& request, boost::beast::http::status status,
+                             const std::string& message)>
+      error_response;
+};
+
 class HttpServer {
  public:
   // Binds `address` and starts `threads` threads serving `handler`. Fails (with the
@@ -59,7 +73,7 @@ class HttpServer {
   static absl::StatusOr<std::unique_ptr<HttpServer>> Start(const HostPort& address, int threads,
                                                            HttpHandler handler);
   static absl::StatusOr<std::unique_ptr<HttpServer>> StartAsync(const HostPort& address,
-                                                                int threads,
+                                                                const HttpServerOptions& options,
                                                                 AsyncHttpHandler handler);
   ~HttpServer();
 
@@ -73,9 +87,10 @@ class HttpServer {
   void Stop();
 
  private:
-  explicit HttpServer(AsyncHttpHandler handler);
+  HttpServer(const HttpServerOptions& options, AsyncHttpHandler handler);
   void Accept();
 
+  const HttpServerOptions options_;
   AsyncHttpHandler handler_;
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;

@@ -78,7 +78,8 @@ class AsyncHttpServerTest : public testing::Test {
  protected:
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<HttpServer>> server = HttpServer::StartAsync(
-        {"127.0.0.1", 0}, 2, [this](HttpRequest request, std::shared_ptr<HttpResponder> responder) {
+        {"127.0.0.1", 0}, {.threads = 2},
+        [this](HttpRequest request, std::shared_ptr<HttpResponder> responder) {
           if (request.target() == "/hang") {
             responder->OnDisconnect([this] { gone_ = true; });
             return;
@@ -133,6 +134,42 @@ TEST_F(AsyncHttpServerTest, TellsTheHandlerWhenTheClientHangsUp) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_TRUE(gone_.load());
+}
+
+TEST(HttpServerLimitsTest, OversizedBodiesAndHeadersGetTheirStatus) {
+  HttpServerOptions options{.threads = 1, .max_body_bytes = 100, .max_header_bytes = 200};
+  options.error_response = [](const HttpRequest& request, http::status status,
+                              const std::string& message) {
+    return MakeHttpResponse(request, status, "application/json", "{\"error\":\"" + message + "\"}");
+  };
+  absl::StatusOr<std::unique_ptr<HttpServer>> server = HttpServer::StartAsync(
+      {"127.0.0.1", 0}, options, [](HttpRequest request, std::shared_ptr<HttpResponder> r) {
+        r->Respond(MakeHttpResponse(request, http::status::ok, "text/plain", "fine"));
+      });
+  ASSERT_TRUE(server.ok());
+  auto exchange = [&](HttpRequest request) {
+    asio::io_context io;
+    tcp::socket socket(io);
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), (*server)->port()));
+    request.prepare_payload();
+    http::write(socket, request);
+    beast::flat_buffer buffer;
+    HttpResponse response;
+    http::read(socket, buffer, response);
+    return response;
+  };
+  HttpRequest small(http::verb::post, "/", 11);
+  small.body() = std::string(100, 'x');
+  EXPECT_EQ(exchange(small).result(), http::status::ok);
+  HttpRequest big(http::verb::post, "/", 11);
+  big.body() = std::string(101, 'x');
+  const HttpResponse too_large = exchange(big);
+  EXPECT_EQ(too_large.result(), http::status::payload_too_large);
+  EXPECT_THAT(too_large.body(), HasSubstr("larger than 100 bytes"));
+  EXPECT_EQ(too_large[http::field::content_type], "application/json");
+  HttpRequest long_header(http::verb::get, "/", 11);
+  long_header.set("X-Long", std::string(300, 'y'));
+  EXPECT_EQ(exchange(long_header).result(), http::status::request_header_fields_too_large);
 }
 
 TEST(HttpServerStartTest, BusyPortIsAClearError) {

@@ -16,10 +16,10 @@ constexpr absl::Duration kCallDeadline = absl::Minutes(30);
 
 void ApiCall::Start(ApiRequest request, std::vector<ApiPrompt> prompts, std::string adapter,
                     ResponseHeader header, unsigned http_version, EnginePool& pool,
-                    std::shared_ptr<HttpResponder> responder) {
+                    std::shared_ptr<HttpResponder> responder, std::shared_ptr<void> slot) {
   std::shared_ptr<ApiCall> call(new ApiCall(std::move(request), std::move(prompts),
                                             std::move(adapter), std::move(header), http_version,
-                                            pool, std::move(responder)));
+                                            pool, std::move(responder), std::move(slot)));
   call->responder_->OnDisconnect([weak = std::weak_ptr<ApiCall>(call)] {
     if (std::shared_ptr<ApiCall> self = weak.lock()) {
       absl::MutexLock lock(&self->mu_);
@@ -40,7 +40,7 @@ void ApiCall::Start(ApiRequest request, std::vector<ApiPrompt> prompts, std::str
 
 ApiCall::ApiCall(ApiRequest request, std::vector<ApiPrompt> prompts, std::string adapter,
                  ResponseHeader header, unsigned http_version, EnginePool& pool,
-                 std::shared_ptr<HttpResponder> responder)
+                 std::shared_ptr<HttpResponder> responder, std::shared_ptr<void> slot)
     : request_(std::move(request)),
       prompts_(std::move(prompts)),
       adapter_(std::move(adapter)),
@@ -48,6 +48,7 @@ ApiCall::ApiCall(ApiRequest request, std::vector<ApiPrompt> prompts, std::string
       http_version_(http_version),
       pool_(pool),
       responder_(std::move(responder)),
+      slot_(std::move(slot)),
       calls_(prompts_.size()) {
   const int choices = static_cast<int>(prompts_.size()) * request_.n;
   for (int i = 0; i < choices; ++i) choices_.push_back({.index = i});
@@ -142,6 +143,8 @@ void ApiCall::OnDone(int p, const grpc::Status& status) {
     absl::MutexLock lock(&mu_);
     PromptCall& call = calls_[p];
     if (call.lease) pool_.Release(*call.lease);
+    // The call holds callbacks that hold this ApiCall: let go of it to break the cycle.
+    call.call.reset();
     if (finished_) return;
     if (status.ok()) {
       call.done = true;

@@ -27,10 +27,11 @@ namespace llm {
 class ApiCall : public std::enable_shared_from_this<ApiCall> {
  public:
   // `prompts` replace request.prompts (chat: the rendered conversation); `adapter` is
-  // empty for the base model. `http_version` shapes the HTTP responses.
+  // empty for the base model. `http_version` shapes the HTTP responses. `slot` is held
+  // until the call is over (the gateway's count of requests in flight).
   static void Start(ApiRequest request, std::vector<ApiPrompt> prompts, std::string adapter,
                     ResponseHeader header, unsigned http_version, EnginePool& pool,
-                    std::shared_ptr<HttpResponder> responder);
+                    std::shared_ptr<HttpResponder> responder, std::shared_ptr<void> slot);
 
  private:
   struct PromptCall {
@@ -44,7 +45,7 @@ class ApiCall : public std::enable_shared_from_this<ApiCall> {
 
   ApiCall(ApiRequest request, std::vector<ApiPrompt> prompts, std::string adapter,
           ResponseHeader header, unsigned http_version, EnginePool& pool,
-          std::shared_ptr<HttpResponder> responder);
+          std::shared_ptr<HttpResponder> responder, std::shared_ptr<void> slot);
 
   // Sends prompt p to an engine not yet tried; false if none is serving.
   bool StartPrompt(int p);
@@ -65,6 +66,7 @@ class ApiCall : public std::enable_shared_from_this<ApiCall> {
   const unsigned http_version_;
   EnginePool& pool_;
   const std::shared_ptr<HttpResponder> responder_;
+  const std::shared_ptr<void> slot_;
 
   absl::Mutex mu_;
   std::vector<PromptCall> calls_ ABSL_GUARDED_BY(mu_);

@@ -40,8 +40,8 @@ OpenAiError MethodNotAllowed(const HttpRequest& request, absl::string_view path,
 
 }  // namespace
 
-OpenAiApi::OpenAiApi(EnginePool& pool, const std::vector<std::string>& api_keys)
-    : pool_(pool), api_keys_(api_keys.begin(), api_keys.end()) {}
+OpenAiApi::OpenAiApi(EnginePool& pool, const std::vector<std::string>& api_keys, int max_in_flight)
+    : pool_(pool), api_keys_(api_keys.begin(), api_keys.end()), max_in_flight_(max_in_flight) {}
 
 bool OpenAiApi::Handle(const HttpRequest& request,
                        const std::shared_ptr<HttpResponder>& responder) {
@@ -104,6 +104,17 @@ bool OpenAiApi::Handle(const HttpRequest& request,
 
 void OpenAiApi::Generate(const HttpRequest& request, bool chat,
                          const std::shared_ptr<HttpResponder>& responder) {
+  // A slot for the whole call, given back when the ApiCall holding it goes away.
+  if (in_flight_->fetch_add(1) >= max_in_flight_) {
+    in_flight_->fetch_sub(1);
+    Reply(responder, request,
+          {.status = http::status::too_many_requests,
+           .message = absl::StrCat("this gateway is serving ", max_in_flight_,
+                                   " requests already; retry shortly"),
+           .type = "rate_limit_exceeded"});
+    return;
+  }
+  std::shared_ptr<void> slot(nullptr, [in_flight = in_flight_](void*) { in_flight->fetch_sub(1); });
   const ApiKind kind = chat ? ApiKind::kChat : ApiKind::kCompletion;
   std::variant<ApiRequest, OpenAiError> parsed = ParseApiRequest(request.body(), kind);
   if (auto* error = std::get_if<OpenAiError>(&parsed)) {
@@ -140,7 +151,7 @@ void OpenAiApi::Generate(const HttpRequest& request, bool chat,
                         .created = Now(),
                         .model = api.model};
   ApiCall::Start(std::move(api), std::move(prompts), std::get<ModelChoice>(model).adapter,
-                 std::move(header), request.version(), pool_, responder);
+                 std::move(header), request.version(), pool_, responder, std::move(slot));
 }
 
 }  // namespace llm

@@ -7,6 +7,7 @@
 #ifndef LLM_GATEWAY_OPENAI_OPENAI_API_H_
 #define LLM_GATEWAY_OPENAI_OPENAI_API_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,8 +20,9 @@ namespace llm {
 
 class OpenAiApi {
  public:
-  // `api_keys` empty: no key is required.
-  OpenAiApi(EnginePool& pool, const std::vector<std::string>& api_keys);
+  // `api_keys` empty: no key is required. At most `max_in_flight` completions run at
+  // once; more are refused with 429.
+  OpenAiApi(EnginePool& pool, const std::vector<std::string>& api_keys, int max_in_flight);
 
   // Serves `request` if its path is an API endpoint and returns true; false leaves it
   // to the router (health, metrics, 404).
@@ -32,6 +34,8 @@ class OpenAiApi {
 
   EnginePool& pool_;
   const absl::flat_hash_set<std::string> api_keys_;
+  const int max_in_flight_;
+  std::shared_ptr<std::atomic<int>> in_flight_ = std::make_shared<std::atomic<int>>(0);
 };
 
 }  // namespace llm

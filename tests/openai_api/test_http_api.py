@@ -3,13 +3,14 @@ requests answered with the right status and OpenAI's error JSON (and the gateway
 serving), API keys."""
 
 import json
+import re
 import socket
 import urllib.parse
 
 import pytest
 import requests
 
-from conftest import API_KEY, start_stack
+from conftest import API_KEY, free_port, start_stack, wait_until
 
 
 def post(url, path, body, **kwargs):
@@ -123,3 +124,41 @@ def test_api_keys_are_required_when_configured(processes):
     right = post(url, "/v1/completions", body, Authorization=f"Bearer {API_KEY}")
     assert right.status_code == 200, right.text
     assert requests.get(f"{url}/health", timeout=5).status_code == 200  # Health stays open.
+
+
+def test_oversized_bodies_get_413(processes):
+    url = start_stack(processes, gateway_flags=["--max_request_bytes=2048"])
+    response = post(url, "/v1/completions",
+                    {"model": "gpt-3.5-turbo", "prompt": "x" * 4096, "max_tokens": 1})
+    assert response.status_code == 413
+    assert "larger than 2048 bytes" in response.json()["error"]["message"]
+    assert post(url, "/v1/completions", {"model": "gpt-3.5-turbo", "prompt": "Hi",
+                                         "max_tokens": 1}).status_code == 200
+
+
+def engine_running(metrics_port):
+    text = requests.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text
+    return int(re.search(r"^llm_engine_running_sequences (\d+)$", text, re.M).group(1))
+
+
+def test_concurrency_limit_and_client_disconnects(processes):
+    """One request at a time: a second gets 429 while the first streams; a client that
+    hangs up frees its engine sequence and its slot, so the next request is served."""
+    metrics_port = free_port()
+    url = start_stack(processes, gateway_flags=["--max_concurrent_requests=1"],
+                      metrics_port=metrics_port)
+    body = {"model": "gpt-3.5-turbo", "prompt": "Once upon a time", "max_tokens": 3000,
+            "ignore_eos": True, "stream": True}
+    first = requests.post(f"{url}/v1/completions", json=body, stream=True, timeout=60)
+    assert first.status_code == 200
+    next(first.iter_lines())  # Streaming.
+    second = post(url, "/v1/completions", {**body, "stream": False, "max_tokens": 1})
+    assert second.status_code == 429
+    assert second.json()["error"]["type"] == "rate_limit_exceeded"
+    assert engine_running(metrics_port) == 1
+    first.close()  # Hang up mid-stream.
+    wait_until(lambda: engine_running(metrics_port) == 0, timeout=10,
+               what="the engine to drop the abandoned sequence")
+    wait_until(lambda: post(url, "/v1/completions", {"model": "gpt-3.5-turbo", "prompt": "Hi",
+                                                      "max_tokens": 1}).status_code == 200,
+               timeout=10, what="the slot to come back")
