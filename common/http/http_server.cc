@@ -32,7 +32,12 @@ constexpr std::chrono::seconds kWriteTimeout(60);
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const HttpServerOptions& options, const AsyncHttpHandler& handler)
-      : stream_(std::move(socket)), options_(options), handler_(handler) {}
+      : stream_(std::move(socket)), options_(options), handler_(handler) {
+    // Streamed events are small writes: without this, each waits for the previous one's
+    // delayed ACK (tens of milliseconds).
+    beast::error_code ignored;
+    stream_.socket().set_option(tcp::no_delay(true), ignored);
+  }
 
   void Read() {
     state_ = State::kReading;
@@ -182,6 +187,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!writing_) WriteNext();
   }
 
+  // Writes everything queued so far in one go; what is queued meanwhile goes next.
   void WriteNext() {
     if (out_.empty()) {
       writing_ = false;
@@ -189,10 +195,12 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     writing_ = true;
+    writing_now_.clear();
+    for (std::string& bytes : out_) writing_now_ += bytes;
+    out_.clear();
     stream_.expires_after(kWriteTimeout);
-    asio::async_write(stream_, asio::buffer(out_.front()),
+    asio::async_write(stream_, asio::buffer(writing_now_),
                       [self = shared_from_this()](beast::error_code error, size_t) {
-                        self->out_.pop_front();
                         if (error) {
                           self->Gone();
                           self->Close();
@@ -259,6 +267,7 @@ class Session : public std::enable_shared_from_this<Session> {
   uint64_t request_ = 0;  // Which request of the connection is being answered.
   bool keep_alive_ = true;
   std::deque<std::string> out_;  // Bytes to write, in order.
+  std::string writing_now_;      // Bytes being written.
   bool writing_ = false;
   bool watching_ = false;
   bool resume_after_watch_ = false;
