@@ -22,8 +22,8 @@ std::string ObjectDescription(const Value& object) {
 
 Value Missing(const Value& object, const Value& key) {
   if (key.is_string()) {
-    return Value::Undefined(absl::StrCat("'", ObjectDescription(object), "' has no attribute ",
-                                         key.Repr()));
+    return Value::Undefined(
+        absl::StrCat("'", ObjectDescription(object), "' has no attribute ", key.Repr()));
   }
   return Value::Undefined(
       absl::StrCat("'", ObjectDescription(object), "' has no element ", key.Repr()));
@@ -61,8 +61,8 @@ std::optional<Value> FindItem(const Value& object, const Value& key) {
 // The Python attribute, or nullopt when there is none.
 std::optional<Value> FindAttribute(const Value& object, absl::string_view name) {
   if (absl::StartsWith(name, "_")) {
-    return Value::Undefined(absl::StrCat("access to attribute '", name, "' of '",
-                                         object.TypeName(), "' object is unsafe."));
+    return Value::Undefined(absl::StrCat("access to attribute '", name, "' of '", object.TypeName(),
+                                         "' object is unsafe."));
   }
   if (object.is_namespace()) {
     const Value* value = object.namespace_object().attributes.Find(name);
@@ -156,8 +156,7 @@ absl::StatusOr<Value> GetSlice(const Value& object, const Value& start, const Va
     return object.is_tuple() ? Value::Tuple(std::move(items)) : Value::List(std::move(items));
   }
   // Other objects cannot be sliced; jinja2 turns the TypeError into Undefined.
-  return Value::Undefined(
-      absl::StrCat("'", ObjectDescription(object), "' has no element slice"));
+  return Value::Undefined(absl::StrCat("'", ObjectDescription(object), "' has no element slice"));
 }
 
 absl::StatusOr<Value> GetAttributePath(const Value& object, absl::string_view path) {

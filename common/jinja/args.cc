@@ -8,8 +8,8 @@ namespace llm::jinja {
 absl::StatusOr<std::vector<Value>> BindArgs(absl::string_view function, const CallArgs& args,
                                             const std::vector<Param>& params) {
   if (args.positional.size() > params.size()) {
-    return RuntimeError(absl::StrCat(function, "() takes at most ", params.size(),
-                                     " arguments (", args.positional.size(), " given)"));
+    return RuntimeError(absl::StrCat(function, "() takes at most ", params.size(), " arguments (",
+                                     args.positional.size(), " given)"));
   }
   std::vector<std::optional<Value>> bound(params.size());
   for (size_t i = 0; i < args.positional.size(); ++i) bound[i] = args.positional[i];
@@ -31,8 +31,8 @@ absl::StatusOr<std::vector<Value>> BindArgs(absl::string_view function, const Ca
   for (size_t i = 0; i < params.size(); ++i) {
     if (!bound[i].has_value()) bound[i] = params[i].default_value;
     if (!bound[i].has_value()) {
-      return RuntimeError(absl::StrCat(function, "() missing required argument '",
-                                       params[i].name, "'"));
+      return RuntimeError(
+          absl::StrCat(function, "() missing required argument '", params[i].name, "'"));
     }
     values.push_back(*std::move(bound[i]));
   }

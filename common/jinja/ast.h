@@ -87,8 +87,8 @@ struct Conditional {
 };
 
 struct Expr {
-  std::variant<Literal, Name, ListLiteral, DictLiteral, GetAttr, GetItem, Slice, Call, Filter,
-               Test, Unary, Binary, Compare, Conditional>
+  std::variant<Literal, Name, ListLiteral, DictLiteral, GetAttr, GetItem, Slice, Call, Filter, Test,
+               Unary, Binary, Compare, Conditional>
       node;
   int line = 0;
 };

@@ -51,7 +51,8 @@ absl::StatusOr<Dict> BuildDict(absl::string_view function, const CallArgs& args)
       ASSIGN_OR_RETURN(const std::vector<Value> pairs, Iterate(source));
       for (const Value& pair : pairs) {
         ASSIGN_OR_RETURN(const std::vector<Value> kv, Iterate(pair));
-        if (kv.size() != 2) return RuntimeError("dictionary update sequence element has wrong length");
+        if (kv.size() != 2)
+          return RuntimeError("dictionary update sequence element has wrong length");
         dict.Set(kv[0], kv[1]);
       }
     }
@@ -61,7 +62,8 @@ absl::StatusOr<Dict> BuildDict(absl::string_view function, const CallArgs& args)
 }
 
 absl::StatusOr<Value> StrftimeNow(const CallArgs& args) {
-  ASSIGN_OR_RETURN(const std::vector<Value> bound, BindArgs("strftime_now", args, {{"format", {}}}));
+  ASSIGN_OR_RETURN(const std::vector<Value> bound,
+                   BindArgs("strftime_now", args, {{"format", {}}}));
   const time_t now = time(nullptr);
   struct tm local;
   localtime_r(&now, &local);
@@ -76,7 +78,8 @@ const Dict& Globals() {
   static const Dict* globals = [] {
     auto* g = new Dict;
     g->Set(Value("range"), Value::MakeFunction("range", Range));
-    g->Set(Value("dict"), Value::MakeFunction("dict", [](const CallArgs& args) -> absl::StatusOr<Value> {
+    g->Set(Value("dict"),
+           Value::MakeFunction("dict", [](const CallArgs& args) -> absl::StatusOr<Value> {
              ASSIGN_OR_RETURN(Dict dict, BuildDict("dict", args));
              return Value::FromDict(std::move(dict));
            }));
@@ -85,12 +88,13 @@ const Dict& Globals() {
              ASSIGN_OR_RETURN(Dict dict, BuildDict("namespace", args));
              return Value::MakeNamespace(std::move(dict));
            }));
-    g->Set(Value("raise_exception"),
-           Value::MakeFunction("raise_exception", [](const CallArgs& args) -> absl::StatusOr<Value> {
-             ASSIGN_OR_RETURN(const std::vector<Value> bound,
-                              BindArgs("raise_exception", args, {{"message", {}}}));
-             return TemplateRaised(bound[0].Str());
-           }));
+    g->Set(
+        Value("raise_exception"),
+        Value::MakeFunction("raise_exception", [](const CallArgs& args) -> absl::StatusOr<Value> {
+          ASSIGN_OR_RETURN(const std::vector<Value> bound,
+                           BindArgs("raise_exception", args, {{"message", {}}}));
+          return TemplateRaised(bound[0].Str());
+        }));
     g->Set(Value("strftime_now"), Value::MakeFunction("strftime_now", StrftimeNow));
     return g;
   }();

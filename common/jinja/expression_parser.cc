@@ -13,7 +13,8 @@ namespace {
 
 using ast::ExprPtr;
 
-constexpr int kMaxDepth = 200;
+// Deepest syntax tree: bounds the recursion of parsing, evaluating and freeing it.
+constexpr int kMaxDepth = 500;
 
 template <typename Node>
 ExprPtr MakeExpr(Node node, int line) {
@@ -23,15 +24,17 @@ ExprPtr MakeExpr(Node node, int line) {
   return expr;
 }
 
-// Counts expression nesting for the lifetime of one recursive call.
+// Tracks the depth of the tree being built: each nesting level and each operator of a
+// left-leaning chain ("a + b + c") adds one; the depth is restored when the guard ends.
 class DepthGuard {
  public:
-  explicit DepthGuard(int* depth) : depth_(*depth) { ++depth_; }
-  ~DepthGuard() { --depth_; }
-  bool exceeded() const { return depth_ > kMaxDepth; }
+  explicit DepthGuard(int* depth) : depth_(*depth), saved_(*depth) {}
+  ~DepthGuard() { depth_ = saved_; }
+  bool Deeper() { return ++depth_ <= kMaxDepth; }
 
  private:
   int& depth_;
+  const int saved_;
 };
 
 }  // namespace
@@ -66,9 +69,11 @@ absl::StatusOr<ExprPtr> ExpressionParser::ParseTuple(bool with_conditional,
 }
 
 absl::StatusOr<ExprPtr> ExpressionParser::ParseConditional() {
+  DepthGuard guard(&depth_);
   const int line = tokens_.current().line;
   ASSIGN_OR_RETURN(ExprPtr value, ParseOr());
   while (tokens_.SkipName("if")) {
+    if (!guard.Deeper()) return TooDeep();
     ASSIGN_OR_RETURN(ExprPtr condition, ParseOr());
     ExprPtr otherwise;
     if (tokens_.SkipName("else")) {
@@ -81,8 +86,10 @@ absl::StatusOr<ExprPtr> ExpressionParser::ParseConditional() {
 }
 
 absl::StatusOr<ExprPtr> ExpressionParser::ParseOr() {
+  DepthGuard guard(&depth_);
   ASSIGN_OR_RETURN(ExprPtr left, ParseAnd());
   while (tokens_.IsName("or")) {
+    if (!guard.Deeper()) return TooDeep();
     const int line = tokens_.current().line;
     tokens_.Next();
     ASSIGN_OR_RETURN(ExprPtr right, ParseAnd());
@@ -92,8 +99,10 @@ absl::StatusOr<ExprPtr> ExpressionParser::ParseOr() {
 }
 
 absl::StatusOr<ExprPtr> ExpressionParser::ParseAnd() {
+  DepthGuard guard(&depth_);
   ASSIGN_OR_RETURN(ExprPtr left, ParseNot());
   while (tokens_.IsName("and")) {
+    if (!guard.Deeper()) return TooDeep();
     const int line = tokens_.current().line;
     tokens_.Next();
     ASSIGN_OR_RETURN(ExprPtr right, ParseNot());
@@ -107,7 +116,7 @@ absl::StatusOr<ExprPtr> ExpressionParser::ParseNot() {
     const int line = tokens_.current().line;
     tokens_.Next();
     DepthGuard guard(&depth_);
-    if (guard.exceeded()) return tokens_.Error("expression nested too deeply");
+    if (!guard.Deeper()) return TooDeep();
     ASSIGN_OR_RETURN(ExprPtr operand, ParseNot());
     return MakeExpr(ast::Unary{ast::UnaryOp::kNot, std::move(operand)}, line);
   }
@@ -115,6 +124,7 @@ absl::StatusOr<ExprPtr> ExpressionParser::ParseNot() {
 }
 
 absl::StatusOr<ExprPtr> ExpressionParser::ParseCompare() {
+  DepthGuard guard(&depth_);
   const int line = tokens_.current().line;
   ASSIGN_OR_RETURN(ExprPtr first, ParseAdditive());
   std::vector<std::pair<ast::CompareOp, ExprPtr>> rest;
@@ -122,6 +132,7 @@ absl::StatusOr<ExprPtr> ExpressionParser::ParseCompare() {
       {"==", ast::CompareOp::kEq}, {"!=", ast::CompareOp::kNe}, {"<", ast::CompareOp::kLt},
       {"<=", ast::CompareOp::kLe}, {">", ast::CompareOp::kGt},  {">=", ast::CompareOp::kGe}};
   while (true) {
+    if (!guard.Deeper()) return TooDeep();
     std::optional<ast::CompareOp> op;
     for (const auto& [text, candidate] : kOperators) {
       if (tokens_.SkipOperator(text)) {
@@ -149,8 +160,10 @@ absl::StatusOr<ExprPtr> ExpressionParser::ParseCompare() {
 }
 
 absl::StatusOr<ExprPtr> ExpressionParser::ParseAdditive() {
+  DepthGuard guard(&depth_);
   ASSIGN_OR_RETURN(ExprPtr left, ParseConcat());
   while (tokens_.IsOperator("+") || tokens_.IsOperator("-")) {
+    if (!guard.Deeper()) return TooDeep();
     const int line = tokens_.current().line;
     const ast::BinaryOp op = tokens_.IsOperator("+") ? ast::BinaryOp::kAdd : ast::BinaryOp::kSub;
     tokens_.Next();
@@ -161,8 +174,10 @@ absl::StatusOr<ExprPtr> ExpressionParser::ParseAdditive() {
 }
 
 absl::StatusOr<ExprPtr> ExpressionParser::ParseConcat() {
+  DepthGuard guard(&depth_);
   ASSIGN_OR_RETURN(ExprPtr left, ParseMultiplicative());
   while (tokens_.IsOperator("~")) {
+    if (!guard.Deeper()) return TooDeep();
     const int line = tokens_.current().line;
     tokens_.Next();
     ASSIGN_OR_RETURN(ExprPtr right, ParseMultiplicative());
@@ -172,6 +187,7 @@ absl::StatusOr<ExprPtr> ExpressionParser::ParseConcat() {
 }
 
 absl::StatusOr<ExprPtr> ExpressionParser::ParseMultiplicative() {
+  DepthGuard guard(&depth_);
   static const std::pair<const char*, ast::BinaryOp> kOperators[] = {
       {"*", ast::BinaryOp::kMul},
       {"/", ast::BinaryOp::kDiv},
@@ -179,6 +195,7 @@ absl::StatusOr<ExprPtr> ExpressionParser::ParseMultiplicative() {
       {"%", ast::BinaryOp::kMod}};
   ASSIGN_OR_RETURN(ExprPtr left, ParsePower());
   while (true) {
+    if (!guard.Deeper()) return TooDeep();
     const int line = tokens_.current().line;
     std::optional<ast::BinaryOp> op;
     for (const auto& [text, candidate] : kOperators) {
@@ -194,8 +211,10 @@ absl::StatusOr<ExprPtr> ExpressionParser::ParseMultiplicative() {
 }
 
 absl::StatusOr<ExprPtr> ExpressionParser::ParsePower() {
+  DepthGuard guard(&depth_);
   ASSIGN_OR_RETURN(ExprPtr left, ParseUnary(true));
   while (tokens_.IsOperator("**")) {
+    if (!guard.Deeper()) return TooDeep();
     const int line = tokens_.current().line;
     tokens_.Next();
     ASSIGN_OR_RETURN(ExprPtr right, ParseUnary(true));
@@ -206,7 +225,7 @@ absl::StatusOr<ExprPtr> ExpressionParser::ParsePower() {
 
 absl::StatusOr<ExprPtr> ExpressionParser::ParseUnary(bool with_filter) {
   DepthGuard guard(&depth_);
-  if (guard.exceeded()) return tokens_.Error("expression nested too deeply");
+  if (!guard.Deeper()) return TooDeep();
   const int line = tokens_.current().line;
   ExprPtr node;
   if (tokens_.IsOperator("-") || tokens_.IsOperator("+")) {
@@ -299,7 +318,9 @@ absl::StatusOr<ExprPtr> ExpressionParser::ParseDict() {
 }
 
 absl::StatusOr<ExprPtr> ExpressionParser::ParsePostfix(ExprPtr node) {
+  DepthGuard guard(&depth_);
   while (true) {
+    if (!guard.Deeper()) return TooDeep();
     if (tokens_.IsOperator(".") || tokens_.IsOperator("[")) {
       ASSIGN_OR_RETURN(node, ParseSubscript(std::move(node)));
     } else if (tokens_.IsOperator("(")) {
@@ -313,7 +334,9 @@ absl::StatusOr<ExprPtr> ExpressionParser::ParsePostfix(ExprPtr node) {
 }
 
 absl::StatusOr<ExprPtr> ExpressionParser::ParseFilterAndTest(ExprPtr node) {
+  DepthGuard guard(&depth_);
   while (true) {
+    if (!guard.Deeper()) return TooDeep();
     const int line = tokens_.current().line;
     if (tokens_.SkipOperator("|")) {
       ASSIGN_OR_RETURN(ast::FilterCall filter, ParseFilterCall());
@@ -353,8 +376,8 @@ absl::StatusOr<ExprPtr> ExpressionParser::ParseSubscript(ExprPtr node) {
   }
   RETURN_IF_ERROR(tokens_.ExpectOperator("]"));
   if (parts.size() == 1 && parts[0].is_slice) {
-    return MakeExpr(ast::Slice{std::move(node), std::move(parts[0].start),
-                               std::move(parts[0].stop), std::move(parts[0].step)},
+    return MakeExpr(ast::Slice{std::move(node), std::move(parts[0].start), std::move(parts[0].stop),
+                               std::move(parts[0].step)},
                     line);
   }
   std::vector<ExprPtr> keys;

@@ -58,6 +58,7 @@ class ExpressionParser {
   absl::StatusOr<std::string> ParseDottedName();
 
   bool AtTupleEnd(absl::string_view end_name) const;
+  absl::Status TooDeep() const { return tokens_.Error("expression nested too deeply"); }
 
   TokenStream& tokens_;
   int depth_ = 0;  // nesting, bounded so that hostile input cannot overflow the stack

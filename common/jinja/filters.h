@@ -17,8 +17,7 @@ namespace llm::jinja {
 bool IsKnownFilter(absl::string_view name);
 
 // `input | name(args)`; an unknown name is an error.
-absl::StatusOr<Value> ApplyFilter(absl::string_view name, const Value& input,
-                                  const CallArgs& args);
+absl::StatusOr<Value> ApplyFilter(absl::string_view name, const Value& input, const CallArgs& args);
 
 using FilterFunction = std::function<absl::StatusOr<Value>(const Value&, const CallArgs&)>;
 using FilterTable = absl::flat_hash_map<std::string, FilterFunction>;

@@ -60,8 +60,8 @@ absl::Status Interpreter::Append(absl::string_view text, std::string* out) const
   return absl::OkStatus();
 }
 
-absl::StatusOr<Interpreter::Flow> Interpreter::Execute(const ast::Body& body,
-                                                       const ScopePtr& scope, std::string* out) {
+absl::StatusOr<Interpreter::Flow> Interpreter::Execute(const ast::Body& body, const ScopePtr& scope,
+                                                       std::string* out) {
   for (const std::unique_ptr<ast::Stmt>& stmt : body) {
     ASSIGN_OR_RETURN(const Flow flow, ExecuteStmt(*stmt, scope, out));
     if (flow != Flow::kNormal) return flow;
@@ -124,8 +124,7 @@ absl::StatusOr<Interpreter::Flow> Interpreter::ExecuteStmt(const ast::Stmt& stmt
 }
 
 absl::StatusOr<Interpreter::Flow> Interpreter::ExecuteFor(const ast::For& node,
-                                                          const ScopePtr& scope,
-                                                          std::string* out) {
+                                                          const ScopePtr& scope, std::string* out) {
   ASSIGN_OR_RETURN(const Value iterable, Evaluate(*node.iterable, scope));
   ASSIGN_OR_RETURN(std::vector<Value> items, Iterate(iterable));
   if (node.condition != nullptr) {
@@ -170,9 +169,9 @@ absl::Status Interpreter::ExecuteSet(const ast::Target& target, Value value, Sco
   }
   ASSIGN_OR_RETURN(const std::vector<Value> parts, Iterate(value));
   if (parts.size() != target.names.size()) {
-    return RuntimeError(absl::StrCat(
-        parts.size() > target.names.size() ? "too many" : "not enough",
-        " values to unpack (expected ", target.names.size(), ", got ", parts.size(), ")"));
+    return RuntimeError(absl::StrCat(parts.size() > target.names.size() ? "too many" : "not enough",
+                                     " values to unpack (expected ", target.names.size(), ", got ",
+                                     parts.size(), ")"));
   }
   for (size_t i = 0; i < parts.size(); ++i) scope->Set(target.names[i], parts[i]);
   return absl::OkStatus();
@@ -196,45 +195,46 @@ absl::StatusOr<Value> Interpreter::ApplyFilters(const std::vector<ast::FilterCal
 
 Value Interpreter::MakeMacro(std::string name, const std::vector<ast::MacroParam>& params,
                              const ast::Body& body, const ScopePtr& scope) {
-  return Value::MakeFunction(name, [this, name, &params, &body,
-                                    scope](const CallArgs& args) -> absl::StatusOr<Value> {
-    auto frame = std::make_shared<Scope>(scope);
-    std::vector<Value> varargs;
-    for (size_t i = params.size(); i < args.positional.size(); ++i) {
-      varargs.push_back(args.positional[i]);
-    }
-    Dict kwargs;
-    for (const auto& [key, value] : args.keyword) {
-      const bool is_param = std::any_of(params.begin(), params.end(),
-                                        [&](const ast::MacroParam& p) { return p.name == key; });
-      if (key == "caller") {
-        frame->Set("caller", value);
-      } else if (!is_param) {
-        kwargs.Set(Value(key), value);
-      }
-    }
-    frame->Set("varargs", Value::List(std::move(varargs)));
-    frame->Set("kwargs", Value::FromDict(std::move(kwargs)));
-    // Defaults are evaluated in the macro's own frame, so they may use earlier parameters.
-    for (size_t i = 0; i < params.size(); ++i) {
-      const ast::MacroParam& param = params[i];
-      Value value = Value::Undefined(absl::StrCat("parameter '", param.name, "' was not provided"));
-      const auto keyword =
-          std::find_if(args.keyword.begin(), args.keyword.end(),
-                       [&](const auto& kv) { return kv.first == param.name; });
-      if (i < args.positional.size()) {
-        value = args.positional[i];
-      } else if (keyword != args.keyword.end()) {
-        value = keyword->second;
-      } else if (param.default_value != nullptr) {
-        ASSIGN_OR_RETURN(value, Evaluate(*param.default_value, frame));
-      }
-      frame->Set(param.name, std::move(value));
-    }
-    std::string text;
-    RETURN_IF_ERROR(Execute(body, frame, &text).status());
-    return Value(std::move(text));
-  });
+  return Value::MakeFunction(
+      name, [this, name, &params, &body, scope](const CallArgs& args) -> absl::StatusOr<Value> {
+        auto frame = std::make_shared<Scope>(scope);
+        std::vector<Value> varargs;
+        for (size_t i = params.size(); i < args.positional.size(); ++i) {
+          varargs.push_back(args.positional[i]);
+        }
+        Dict kwargs;
+        for (const auto& [key, value] : args.keyword) {
+          const bool is_param =
+              std::any_of(params.begin(), params.end(),
+                          [&](const ast::MacroParam& p) { return p.name == key; });
+          if (key == "caller") {
+            frame->Set("caller", value);
+          } else if (!is_param) {
+            kwargs.Set(Value(key), value);
+          }
+        }
+        frame->Set("varargs", Value::Tuple(std::move(varargs)));
+        frame->Set("kwargs", Value::FromDict(std::move(kwargs)));
+        // Defaults are evaluated in the macro's own frame, so they may use earlier parameters.
+        for (size_t i = 0; i < params.size(); ++i) {
+          const ast::MacroParam& param = params[i];
+          Value value =
+              Value::Undefined(absl::StrCat("parameter '", param.name, "' was not provided"));
+          const auto keyword = std::find_if(args.keyword.begin(), args.keyword.end(),
+                                            [&](const auto& kv) { return kv.first == param.name; });
+          if (i < args.positional.size()) {
+            value = args.positional[i];
+          } else if (keyword != args.keyword.end()) {
+            value = keyword->second;
+          } else if (param.default_value != nullptr) {
+            ASSIGN_OR_RETURN(value, Evaluate(*param.default_value, frame));
+          }
+          frame->Set(param.name, std::move(value));
+        }
+        std::string text;
+        RETURN_IF_ERROR(Execute(body, frame, &text).status());
+        return Value(std::move(text));
+      });
 }
 
 }  // namespace llm::jinja

@@ -29,8 +29,7 @@ class Interpreter {
 
   // interpreter.cc
   absl::StatusOr<Flow> Execute(const ast::Body& body, const ScopePtr& scope, std::string* out);
-  absl::StatusOr<Flow> ExecuteStmt(const ast::Stmt& stmt, const ScopePtr& scope,
-                                   std::string* out);
+  absl::StatusOr<Flow> ExecuteStmt(const ast::Stmt& stmt, const ScopePtr& scope, std::string* out);
   absl::StatusOr<Flow> ExecuteFor(const ast::For& node, const ScopePtr& scope, std::string* out);
   absl::Status ExecuteSet(const ast::Target& target, Value value, Scope* scope);
   absl::StatusOr<std::string> RenderScoped(const ast::Body& body, const ScopePtr& parent);

@@ -1,50 +1,60 @@
 #include "common/jinja/json.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/jinja/python_format.h"
+#include "common/jinja/utf8.h"
 #include "common/status_macros.h"
 #include "rapidjson/error/en.h"
 
 namespace llm::jinja {
 namespace {
 
-void AppendJsonString(absl::string_view s, std::string* out) {
-  out->push_back('"');
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        *out += "\\\"";
-        break;
-      case '\\':
-        *out += "\\\\";
-        break;
-      case '\n':
-        *out += "\\n";
-        break;
-      case '\r':
-        *out += "\\r";
-        break;
-      case '\t':
-        *out += "\\t";
-        break;
-      case '\b':
-        *out += "\\b";
-        break;
-      case '\f':
-        *out += "\\f";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          absl::StrAppendFormat(out, "\\u%04x", static_cast<int>(c));
-        } else {
-          out->push_back(c);
-        }
-    }
+// One character of a JSON string as json.dumps escapes it.
+void AppendJsonChar(char32_t c, bool ensure_ascii, std::string* out) {
+  switch (c) {
+    case '"':
+      *out += "\\\"";
+      return;
+    case '\\':
+      *out += "\\\\";
+      return;
+    case '\n':
+      *out += "\\n";
+      return;
+    case '\r':
+      *out += "\\r";
+      return;
+    case '\t':
+      *out += "\\t";
+      return;
+    case '\b':
+      *out += "\\b";
+      return;
+    case '\f':
+      *out += "\\f";
+      return;
+    default:
+      break;
   }
+  if (c < 0x20 || (ensure_ascii && c >= 0x80 && c < 0x10000)) {
+    absl::StrAppendFormat(out, "\\u%04x", static_cast<uint32_t>(c));
+  } else if (ensure_ascii && c >= 0x10000) {
+    // Astral characters become a UTF-16 surrogate pair.
+    const uint32_t v = static_cast<uint32_t>(c) - 0x10000;
+    absl::StrAppendFormat(out, "\\u%04x\\u%04x", 0xD800 + (v >> 10), 0xDC00 + (v & 0x3FF));
+  } else {
+    AppendUtf8(c, out);
+  }
+}
+
+void AppendJsonString(absl::string_view s, bool ensure_ascii, std::string* out) {
+  out->push_back('"');
+  for (char32_t c : DecodeUtf8(s)) AppendJsonChar(c, ensure_ascii, out);
   out->push_back('"');
 }
 
@@ -68,14 +78,22 @@ absl::StatusOr<std::string> JsonKey(const Value& key) {
     case Value::Kind::kFloat:
       return JsonFloat(key.number_value());
     default:
-      return absl::InvalidArgumentError(absl::StrCat(
-          "keys must be str, int, float, bool or None, not ", key.TypeName()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("keys must be str, int, float, bool or None, not ", key.TypeName()));
   }
 }
 
 class JsonWriter {
  public:
-  explicit JsonWriter(std::optional<std::string> indent) : indent_(std::move(indent)) {}
+  explicit JsonWriter(const JsonOptions& options) : options_(options) {
+    if (options.separators.has_value()) {
+      item_separator_ = options.separators->first;
+      key_separator_ = options.separators->second;
+    } else {
+      item_separator_ = options.indent.has_value() ? "," : ", ";
+      key_separator_ = ": ";
+    }
+  }
 
   absl::Status Write(const Value& value, int depth) {
     switch (value.kind()) {
@@ -92,7 +110,7 @@ class JsonWriter {
         out_ += JsonFloat(value.number_value());
         return absl::OkStatus();
       case Value::Kind::kString:
-        AppendJsonString(value.string_value(), &out_);
+        AppendJsonString(value.string_value(), options_.ensure_ascii, &out_);
         return absl::OkStatus();
       case Value::Kind::kList:
       case Value::Kind::kTuple:
@@ -108,20 +126,17 @@ class JsonWriter {
   std::string Take() { return std::move(out_); }
 
  private:
-  // Before an item: a newline and indentation when indenting, else ", " between items.
+  // Before an item: the item separator after the first, then a newline and indentation
+  // when indenting.
   void Separate(bool first, int depth) {
-    if (indent_.has_value()) {
-      if (!first) out_ += ",";
-      out_ += "\n";
-      for (int i = 0; i < depth; ++i) out_ += *indent_;
-    } else if (!first) {
-      out_ += ", ";
-    }
+    if (!first) out_ += item_separator_;
+    NewLine(depth);
   }
 
-  void Close(char bracket, int depth) {
-    if (indent_.has_value()) Separate(true, depth);
-    out_.push_back(bracket);
+  void NewLine(int depth) {
+    if (!options_.indent.has_value()) return;
+    out_ += "\n";
+    for (int i = 0; i < depth; ++i) out_ += *options_.indent;
   }
 
   absl::Status WriteList(const std::vector<Value>& items, int depth) {
@@ -134,7 +149,8 @@ class JsonWriter {
       Separate(i == 0, depth + 1);
       RETURN_IF_ERROR(Write(items[i], depth + 1));
     }
-    Close(']', depth);
+    NewLine(depth);
+    out_ += "]";
     return absl::OkStatus();
   }
 
@@ -143,21 +159,41 @@ class JsonWriter {
       out_ += "{}";
       return absl::OkStatus();
     }
+    std::vector<const Dict::Entry*> entries;
+    for (const Dict::Entry& entry : dict) entries.push_back(&entry);
+    if (options_.sort_keys) RETURN_IF_ERROR(SortByKey(&entries));
     out_ += "{";
-    bool first = true;
-    for (const auto& [key, value] : dict) {
-      Separate(first, depth + 1);
-      first = false;
-      ASSIGN_OR_RETURN(const std::string key_text, JsonKey(key));
-      AppendJsonString(key_text, &out_);
-      out_ += ": ";
-      RETURN_IF_ERROR(Write(value, depth + 1));
+    for (size_t i = 0; i < entries.size(); ++i) {
+      Separate(i == 0, depth + 1);
+      ASSIGN_OR_RETURN(const std::string key, JsonKey(entries[i]->first));
+      AppendJsonString(key, options_.ensure_ascii, &out_);
+      out_ += key_separator_;
+      RETURN_IF_ERROR(Write(entries[i]->second, depth + 1));
     }
-    Close('}', depth);
+    NewLine(depth);
+    out_ += "}";
     return absl::OkStatus();
   }
 
-  std::optional<std::string> indent_;
+  static absl::Status SortByKey(std::vector<const Dict::Entry*>* entries) {
+    absl::Status error;
+    std::stable_sort(
+        entries->begin(), entries->end(), [&error](const Dict::Entry* a, const Dict::Entry* b) {
+          const Value& x = a->first;
+          const Value& y = b->first;
+          if (x.is_string() && y.is_string()) return x.string_value() < y.string_value();
+          if (x.is_number() && y.is_number()) return x.number_value() < y.number_value();
+          error =
+              absl::InvalidArgumentError(absl::StrCat("'<' not supported between instances of '",
+                                                      x.TypeName(), "' and '", y.TypeName(), "'"));
+          return false;
+        });
+    return error;
+  }
+
+  const JsonOptions& options_;
+  std::string item_separator_;
+  std::string key_separator_;
   std::string out_;
 };
 
@@ -204,8 +240,8 @@ absl::StatusOr<Value> ParseJson(absl::string_view text) {
   return FromJson(document);
 }
 
-absl::StatusOr<std::string> ToJson(const Value& value, std::optional<std::string> indent) {
-  JsonWriter writer(std::move(indent));
+absl::StatusOr<std::string> ToJson(const Value& value, const JsonOptions& options) {
+  JsonWriter writer(options);
   RETURN_IF_ERROR(writer.Write(value, 0));
   return writer.Take();
 }

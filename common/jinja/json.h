@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -19,10 +20,20 @@ Value FromJson(const rapidjson::Value& json);
 
 absl::StatusOr<Value> ParseJson(absl::string_view text);
 
-// json.dumps(value, ensure_ascii=False, indent=indent): with no indent the separators are
-// ", " and ": "; with one, items go on their own lines indented by `indent`. Undefined,
-// functions and namespaces are not serializable (an error, as in Python).
-absl::StatusOr<std::string> ToJson(const Value& value, std::optional<std::string> indent);
+// The json.dumps arguments transformers' tojson passes through.
+struct JsonOptions {
+  // Set: items go on their own lines, indented by this text per level.
+  std::optional<std::string> indent;
+  // Non-ASCII characters as \uXXXX escapes (tojson's default is false).
+  bool ensure_ascii = false;
+  // Item and key separators; unset: ", " and ": ", or "," and ": " when indenting.
+  std::optional<std::pair<std::string, std::string>> separators;
+  bool sort_keys = false;
+};
+
+// json.dumps(value, ...) as Python writes it. Undefined, functions and namespaces are
+// not serializable (an error, as in Python).
+absl::StatusOr<std::string> ToJson(const Value& value, const JsonOptions& options = {});
 
 }  // namespace llm::jinja
 

@@ -14,7 +14,7 @@ inline constexpr size_t kMaxStringBytes = size_t{64} << 20;
 // Items of any one list.
 inline constexpr size_t kMaxListItems = size_t{1} << 20;
 // Loop iterations over a whole render.
-inline constexpr int64_t kMaxLoopIterations = 10'000'000;
+inline constexpr int64_t kMaxLoopIterations = 1'000'000;
 // Nested macro calls.
 inline constexpr int kMaxCallDepth = 100;
 // range() items, as jinja2's sandbox (MAX_RANGE).

@@ -11,10 +11,10 @@
 namespace llm::jinja {
 namespace {
 
-constexpr absl::string_view kMutatingDictMethods[] = {"clear",      "pop",    "popitem",
-                                                      "setdefault", "update"};
-constexpr absl::string_view kMutatingListMethods[] = {"append", "clear",   "extend", "insert",
-                                                      "pop",    "remove",  "reverse", "sort"};
+constexpr absl::string_view kMutatingDictMethods[] = {"clear", "pop", "popitem", "setdefault",
+                                                      "update"};
+constexpr absl::string_view kMutatingListMethods[] = {"append", "clear",  "extend",  "insert",
+                                                      "pop",    "remove", "reverse", "sort"};
 
 template <size_t N>
 bool Contains(const absl::string_view (&names)[N], absl::string_view name) {
@@ -22,8 +22,8 @@ bool Contains(const absl::string_view (&names)[N], absl::string_view name) {
 }
 
 Value Unsafe(const Value& object, absl::string_view name) {
-  return Value::Undefined(absl::StrCat("access to attribute '", name, "' of '",
-                                       object.TypeName(), "' object is unsafe."));
+  return Value::Undefined(absl::StrCat("access to attribute '", name, "' of '", object.TypeName(),
+                                       "' object is unsafe."));
 }
 
 absl::StatusOr<Value> DictMethod(const Dict& dict, absl::string_view name, const CallArgs& args) {
@@ -66,10 +66,9 @@ std::optional<Value> GetMethod(const Value& object, absl::string_view name) {
     if (name != "get" && name != "items" && name != "keys" && name != "values") {
       return std::nullopt;
     }
-    return Value::MakeFunction(absl::StrCat("dict.", name),
-                               [object, method](const CallArgs& args) {
-                                 return DictMethod(object.dict(), method, args);
-                               });
+    return Value::MakeFunction(absl::StrCat("dict.", name), [object, method](const CallArgs& args) {
+      return DictMethod(object.dict(), method, args);
+    });
   }
   if (object.is_sequence()) {
     if (object.is_list() && Contains(kMutatingListMethods, name)) return Unsafe(object, name);

@@ -170,8 +170,8 @@ absl::StatusOr<Value> ApplyBinary(ast::BinaryOp op, const Value& left, const Val
         return left.is_tuple() ? Value::Tuple(std::move(items)) : Value::List(std::move(items));
       }
       if (left.is_string()) {
-        return RuntimeError(absl::StrCat("can only concatenate str (not \"", right.TypeName(),
-                                         "\") to str"));
+        return RuntimeError(
+            absl::StrCat("can only concatenate str (not \"", right.TypeName(), "\") to str"));
       }
       break;
     case ast::BinaryOp::kMul:
@@ -242,8 +242,8 @@ absl::StatusOr<bool> Contains(const Value& container, const Value& item) {
   switch (container.kind()) {
     case Value::Kind::kString:
       if (!item.is_string()) {
-        return RuntimeError(absl::StrCat("'in <string>' requires string as left operand, not ",
-                                         item.TypeName()));
+        return RuntimeError(
+            absl::StrCat("'in <string>' requires string as left operand, not ", item.TypeName()));
       }
       return container.string_value().find(item.string_value()) != std::string::npos;
     case Value::Kind::kList:

@@ -15,6 +15,8 @@ namespace {
 
 using EndTags = std::initializer_list<absl::string_view>;
 
+constexpr int kMaxBlockDepth = 200;
+
 class StatementParser {
  public:
   explicit StatementParser(std::vector<Token> tokens)
@@ -88,6 +90,15 @@ class StatementParser {
   }
 
   absl::StatusOr<std::unique_ptr<ast::Stmt>> ParseStatement() {
+    // Bounded so that deeply nested blocks cannot overflow the stack.
+    if (block_depth_ >= kMaxBlockDepth) return tokens_.Error("blocks nested too deeply");
+    ++block_depth_;
+    absl::StatusOr<std::unique_ptr<ast::Stmt>> stmt = ParseTag();
+    --block_depth_;
+    return stmt;
+  }
+
+  absl::StatusOr<std::unique_ptr<ast::Stmt>> ParseTag() {
     const int line = tokens_.current().line;
     if (!tokens_.Is(Token::Type::kName)) return tokens_.Unexpected("a tag name");
     const std::string tag = tokens_.current().value;
@@ -251,6 +262,7 @@ class StatementParser {
   TokenStream tokens_;
   ExpressionParser expressions_;
   int loop_depth_ = 0;
+  int block_depth_ = 0;
 };
 
 }  // namespace

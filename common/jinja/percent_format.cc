@@ -67,17 +67,16 @@ absl::StatusOr<std::string> Convert(const Spec& spec, const Value& value) {
   if (value.is_undefined()) return UndefinedError(value);
   if (!value.is_number()) {
     return RuntimeError(absl::StrCat("%", std::string(1, spec.conversion),
-                                     " format: a real number is required, not ",
-                                     value.TypeName()));
+                                     " format: a real number is required, not ", value.TypeName()));
   }
   switch (spec.conversion) {
     case 'd':
     case 'i':
     case 'u':
-      return PrintfNumber(spec, 'd',
-                          static_cast<long long>(value.is_float() ? static_cast<int64_t>(
-                                                                        value.number_value())
-                                                                  : value.int_value()));
+      return PrintfNumber(
+          spec, 'd',
+          static_cast<long long>(value.is_float() ? static_cast<int64_t>(value.number_value())
+                                                  : value.int_value()));
     case 'x':
     case 'X':
     case 'o':
@@ -121,7 +120,8 @@ absl::StatusOr<std::string> PercentFormat(absl::string_view format, const Value&
       i = close + 1;
     }
     Spec spec;
-    while (i < format.size() && absl::string_view("-+ #0").find(format[i]) != absl::string_view::npos) {
+    while (i < format.size() &&
+           absl::string_view("-+ #0").find(format[i]) != absl::string_view::npos) {
       spec.flags.push_back(format[i++]);
     }
     auto read_number = [&](int* number) {
@@ -140,8 +140,8 @@ absl::StatusOr<std::string> PercentFormat(absl::string_view format, const Value&
     if (i >= format.size()) return RuntimeError("incomplete format");
     spec.conversion = format[i];
     if (absl::string_view("srcdiuxXoeEfFgG").find(spec.conversion) == absl::string_view::npos) {
-      return RuntimeError(absl::StrCat("unsupported format character '",
-                                       std::string(1, spec.conversion), "'"));
+      return RuntimeError(
+          absl::StrCat("unsupported format character '", std::string(1, spec.conversion), "'"));
     }
     if (value == nullptr) {
       if (args.is_dict()) {

@@ -1,6 +1,6 @@
 // Filters over sequences and mappings: length/count, first, last, join, list, items,
 // reverse, sort, dictsort, unique, min, max, sum, select, reject, selectattr, rejectattr,
-// map, batch.
+// map, batch, slice.
 #include <algorithm>
 #include <vector>
 
@@ -10,6 +10,7 @@
 #include "common/jinja/args.h"
 #include "common/jinja/errors.h"
 #include "common/jinja/filters.h"
+#include "common/jinja/limits.h"
 #include "common/jinja/operators.h"
 #include "common/jinja/utf8.h"
 #include "common/jinja/value_tests.h"
@@ -54,7 +55,8 @@ absl::StatusOr<std::vector<Value>> SortByKeys(std::vector<Value> items, std::vec
   absl::Status error;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     if (!error.ok()) return false;
-    absl::StatusOr<int> c = reverse ? CompareOrder(keys[b], keys[a]) : CompareOrder(keys[a], keys[b]);
+    absl::StatusOr<int> c =
+        reverse ? CompareOrder(keys[b], keys[a]) : CompareOrder(keys[a], keys[b]);
     if (!c.ok()) {
       error = c.status();
       return false;
@@ -136,11 +138,10 @@ absl::StatusOr<Value> Reverse(const Value& input, const CallArgs& args) {
 }
 
 absl::StatusOr<Value> Sort(const Value& input, const CallArgs& args) {
-  ASSIGN_OR_RETURN(const std::vector<Value> bound,
-                   BindArgs("sort", args,
-                            {{"reverse", Value(false)},
-                             {"case_sensitive", Value(false)},
-                             {"attribute", Value::None()}}));
+  ASSIGN_OR_RETURN(const std::vector<Value> bound, BindArgs("sort", args,
+                                                            {{"reverse", Value(false)},
+                                                             {"case_sensitive", Value(false)},
+                                                             {"attribute", Value::None()}}));
   ASSIGN_OR_RETURN(std::vector<Value> items, Iterate(input));
   std::vector<Value> keys;
   for (const Value& item : items) {
@@ -153,11 +154,10 @@ absl::StatusOr<Value> Sort(const Value& input, const CallArgs& args) {
 }
 
 absl::StatusOr<Value> DictSort(const Value& input, const CallArgs& args) {
-  ASSIGN_OR_RETURN(const std::vector<Value> bound,
-                   BindArgs("dictsort", args,
-                            {{"case_sensitive", Value(false)},
-                             {"by", Value("key")},
-                             {"reverse", Value(false)}}));
+  ASSIGN_OR_RETURN(const std::vector<Value> bound, BindArgs("dictsort", args,
+                                                            {{"case_sensitive", Value(false)},
+                                                             {"by", Value("key")},
+                                                             {"reverse", Value(false)}}));
   if (!input.is_dict()) return RuntimeError("dictsort: a mapping is required");
   const std::string by = bound[1].Str();
   if (by != "key" && by != "value") {
@@ -192,10 +192,9 @@ absl::StatusOr<Value> Unique(const Value& input, const CallArgs& args) {
 }
 
 absl::StatusOr<Value> MinOrMax(const Value& input, const CallArgs& args, bool want_max) {
-  ASSIGN_OR_RETURN(
-      const std::vector<Value> bound,
-      BindArgs(want_max ? "max" : "min", args,
-               {{"case_sensitive", Value(false)}, {"attribute", Value::None()}}));
+  ASSIGN_OR_RETURN(const std::vector<Value> bound,
+                   BindArgs(want_max ? "max" : "min", args,
+                            {{"case_sensitive", Value(false)}, {"attribute", Value::None()}}));
   ASSIGN_OR_RETURN(const std::vector<Value> items, Iterate(input));
   if (items.empty()) return Value::Undefined("No aggregated item, sequence was empty.");
   size_t best = 0;
@@ -268,8 +267,8 @@ absl::StatusOr<Value> Map(const Value& input, const CallArgs& args) {
     return Value::List(std::move(out));
   }
   const std::string filter = args.positional.front().Str();
-  const CallArgs filter_args{
-      std::vector<Value>(args.positional.begin() + 1, args.positional.end()), args.keyword};
+  const CallArgs filter_args{std::vector<Value>(args.positional.begin() + 1, args.positional.end()),
+                             args.keyword};
   for (const Value& item : items) {
     ASSIGN_OR_RETURN(Value value, ApplyFilter(filter, item, filter_args));
     out.push_back(std::move(value));
@@ -291,6 +290,30 @@ absl::StatusOr<Value> Batch(const Value& input, const CallArgs& args) {
     batches.push_back(Value::List(std::move(batch)));
   }
   return Value::List(std::move(batches));
+}
+
+// slice(n): n columns; the first len % n of them get one extra item, the others
+// `fill_with` when given.
+absl::StatusOr<Value> Slice(const Value& input, const CallArgs& args) {
+  ASSIGN_OR_RETURN(const std::vector<Value> bound,
+                   BindArgs("slice", args, {{"slices", {}}, {"fill_with", Value::None()}}));
+  ASSIGN_OR_RETURN(const int64_t slices, IntArg("slice", bound[0]));
+  if (slices <= 0 || slices > static_cast<int64_t>(kMaxListItems)) {
+    return RuntimeError("slice count must be positive");
+  }
+  ASSIGN_OR_RETURN(const std::vector<Value> items, Iterate(input));
+  const size_t per_slice = items.size() / slices;
+  const size_t with_extra = items.size() % slices;
+  std::vector<Value> columns;
+  size_t start = 0;
+  for (size_t i = 0; i < static_cast<size_t>(slices); ++i) {
+    const size_t end = start + per_slice + (i < with_extra ? 1 : 0);
+    std::vector<Value> column(items.begin() + start, items.begin() + end);
+    if (!bound[1].is_none() && i >= with_extra) column.push_back(bound[1]);
+    columns.push_back(Value::List(std::move(column)));
+    start = end;
+  }
+  return Value::List(std::move(columns));
 }
 
 }  // namespace
@@ -316,6 +339,7 @@ void AddSequenceFilters(FilterTable* table) {
   t["rejectattr"] = [](const Value& v, const CallArgs& a) { return Select(v, a, true, false); };
   t["map"] = Map;
   t["batch"] = Batch;
+  t["slice"] = Slice;
 }
 
 }  // namespace llm::jinja

@@ -67,9 +67,10 @@ std::vector<std::string> SplitLines(absl::string_view text) {
 }
 
 absl::StatusOr<Value> Indent(const Value& input, const CallArgs& args) {
-  ASSIGN_OR_RETURN(const std::vector<Value> bound,
-                   BindArgs("indent", args,
-                            {{"width", Value(4)}, {"first", Value(false)}, {"blank", Value(false)}}));
+  ASSIGN_OR_RETURN(
+      const std::vector<Value> bound,
+      BindArgs("indent", args,
+               {{"width", Value(4)}, {"first", Value(false)}, {"blank", Value(false)}}));
   std::string indentation;
   if (bound[0].is_string()) {
     indentation = bound[0].string_value();
@@ -93,7 +94,8 @@ absl::StatusOr<Value> Indent(const Value& input, const CallArgs& args) {
 }
 
 absl::StatusOr<Value> Center(const Value& input, const CallArgs& args) {
-  ASSIGN_OR_RETURN(const std::vector<Value> bound, BindArgs("center", args, {{"width", Value(80)}}));
+  ASSIGN_OR_RETURN(const std::vector<Value> bound,
+                   BindArgs("center", args, {{"width", Value(80)}}));
   ASSIGN_OR_RETURN(const int64_t width, IntArg("center", bound[0]));
   const std::string text = input.Str();
   const int64_t length = static_cast<int64_t>(CodePointCount(text));

@@ -26,8 +26,8 @@ absl::StatusOr<std::optional<std::string>> OptionalStringArg(absl::string_view m
   return std::optional<std::string>(value.string_value());
 }
 
-absl::StatusOr<Value> Strip(absl::string_view method, const std::string& text,
-                            const CallArgs& args, bool left, bool right) {
+absl::StatusOr<Value> Strip(absl::string_view method, const std::string& text, const CallArgs& args,
+                            bool left, bool right) {
   ASSIGN_OR_RETURN(const std::vector<Value> bound,
                    BindArgs(method, args, {{"chars", Value::None()}}));
   ASSIGN_OR_RETURN(const std::optional<std::string> chars, OptionalStringArg(method, bound[0]));
@@ -36,8 +36,8 @@ absl::StatusOr<Value> Strip(absl::string_view method, const std::string& text,
 
 // str.split / str.rsplit. Without a separator, runs of whitespace separate and leading
 // or trailing whitespace yields no empty parts.
-absl::StatusOr<Value> Split(absl::string_view method, const std::string& text,
-                            const CallArgs& args, bool from_right) {
+absl::StatusOr<Value> Split(absl::string_view method, const std::string& text, const CallArgs& args,
+                            bool from_right) {
   ASSIGN_OR_RETURN(const std::vector<Value> bound,
                    BindArgs(method, args, {{"sep", Value::None()}, {"maxsplit", Value(-1)}}));
   ASSIGN_OR_RETURN(const std::optional<std::string> sep, OptionalStringArg(method, bound[0]));
@@ -116,8 +116,8 @@ absl::StatusOr<std::string> SubstringArg(absl::string_view method, const CallArg
 }
 
 // str.find / str.rfind: the code point index, or -1.
-absl::StatusOr<Value> Find(absl::string_view method, const std::string& text,
-                           const CallArgs& args, bool from_right) {
+absl::StatusOr<Value> Find(absl::string_view method, const std::string& text, const CallArgs& args,
+                           bool from_right) {
   ASSIGN_OR_RETURN(const std::string sub, SubstringArg(method, args));
   const size_t at = from_right ? text.rfind(sub) : text.find(sub);
   if (at == std::string::npos) return Value(-1);
@@ -271,7 +271,8 @@ std::string PyReplace(absl::string_view text, absl::string_view old, absl::strin
 
 std::string PyCapitalize(absl::string_view text) {
   std::vector<char32_t> chars = DecodeUtf8(text);
-  for (size_t i = 0; i < chars.size(); ++i) chars[i] = i == 0 ? ToUpper(chars[i]) : ToLower(chars[i]);
+  for (size_t i = 0; i < chars.size(); ++i)
+    chars[i] = i == 0 ? ToUpper(chars[i]) : ToLower(chars[i]);
   return EncodeUtf8(chars);
 }
 

@@ -45,8 +45,8 @@ class TokenStream {
   }
 
   absl::Status Error(absl::string_view message) const {
-    return absl::InvalidArgumentError(absl::StrCat("line ", current().line, ", column ",
-                                                   current().column, ": ", message));
+    return absl::InvalidArgumentError(
+        absl::StrCat("line ", current().line, ", column ", current().column, ": ", message));
   }
   absl::Status Unexpected(absl::string_view expected) const {
     return Error(absl::StrCat("expected ", expected, ", got ", Describe(current())));

@@ -60,13 +60,13 @@ class Value {
   Value() : kind_(Kind::kUndefined), data_(std::string()) {}
   static Value Undefined(std::string message);
   static Value None();
-  Value(bool b) : kind_(Kind::kBool), data_(b) {}                        // NOLINT
-  Value(int i) : Value(static_cast<int64_t>(i)) {}                       // NOLINT
-  Value(int64_t i) : kind_(Kind::kInt), data_(i) {}                      // NOLINT
-  Value(double d) : kind_(Kind::kFloat), data_(d) {}                     // NOLINT
-  Value(std::string s) : kind_(Kind::kString), data_(std::move(s)) {}    // NOLINT
-  Value(absl::string_view s) : Value(std::string(s)) {}                  // NOLINT
-  Value(const char* s) : Value(std::string(s)) {}                        // NOLINT
+  Value(bool b) : kind_(Kind::kBool), data_(b) {}                      // NOLINT
+  Value(int i) : Value(static_cast<int64_t>(i)) {}                     // NOLINT
+  Value(int64_t i) : kind_(Kind::kInt), data_(i) {}                    // NOLINT
+  Value(double d) : kind_(Kind::kFloat), data_(d) {}                   // NOLINT
+  Value(std::string s) : kind_(Kind::kString), data_(std::move(s)) {}  // NOLINT
+  Value(absl::string_view s) : Value(std::string(s)) {}                // NOLINT
+  Value(const char* s) : Value(std::string(s)) {}                      // NOLINT
   static Value List(std::vector<Value> items);
   static Value Tuple(std::vector<Value> items);
   static Value FromDict(Dict dict);
@@ -135,6 +135,7 @@ class Dict {
 
   const Value* Find(const Value& key) const;
   const Value* Find(absl::string_view key) const;
+  const Value* Find(const char* key) const { return Find(absl::string_view(key)); }
   // Replaces the value of an existing key in place (keeping its position) or appends.
   void Set(Value key, Value value);
 

@@ -101,9 +101,8 @@ double RoundFloat(double x, int64_t digits) {
 }
 
 absl::StatusOr<Value> Round(const Value& input, const CallArgs& args) {
-  ASSIGN_OR_RETURN(
-      const std::vector<Value> bound,
-      BindArgs("round", args, {{"precision", Value(0)}, {"method", Value("common")}}));
+  ASSIGN_OR_RETURN(const std::vector<Value> bound,
+                   BindArgs("round", args, {{"precision", Value(0)}, {"method", Value("common")}}));
   ASSIGN_OR_RETURN(const int64_t precision, IntArg("round", bound[0]));
   const std::string method = bound[1].Str();
   if (method != "common" && method != "ceil" && method != "floor") {
@@ -123,18 +122,30 @@ absl::StatusOr<Value> Round(const Value& input, const CallArgs& args) {
   return Value((method == "ceil" ? std::ceil(scaled) : std::floor(scaled)) / scale);
 }
 
-// transformers' tojson: json.dumps(value, ensure_ascii=False, indent=indent).
+// transformers' tojson: json.dumps(value, ensure_ascii=False, indent=None,
+// separators=None, sort_keys=False), each overridable.
 absl::StatusOr<Value> ToJsonFilter(const Value& input, const CallArgs& args) {
-  ASSIGN_OR_RETURN(const std::vector<Value> bound,
-                   BindArgs("tojson", args, {{"indent", Value::None()}}));
-  std::optional<std::string> indent;
-  if (bound[0].is_string()) {
-    indent = bound[0].string_value();
-  } else if (!bound[0].is_none()) {
-    ASSIGN_OR_RETURN(const int64_t width, IntArg("tojson", bound[0]));
-    indent = std::string(std::max<int64_t>(width, 0), ' ');
+  ASSIGN_OR_RETURN(const std::vector<Value> bound, BindArgs("tojson", args,
+                                                            {{"ensure_ascii", Value(false)},
+                                                             {"indent", Value::None()},
+                                                             {"separators", Value::None()},
+                                                             {"sort_keys", Value(false)}}));
+  JsonOptions options;
+  options.ensure_ascii = bound[0].Truthy();
+  if (bound[1].is_string()) {
+    options.indent = bound[1].string_value();
+  } else if (!bound[1].is_none()) {
+    ASSIGN_OR_RETURN(const int64_t width, IntArg("tojson", bound[1]));
+    options.indent = std::string(std::max<int64_t>(width, 0), ' ');
   }
-  ASSIGN_OR_RETURN(std::string json, ToJson(input, std::move(indent)));
+  if (!bound[2].is_none()) {
+    if (!bound[2].is_sequence() || bound[2].items().size() != 2) {
+      return RuntimeError("tojson: separators must be an (item, key) pair");
+    }
+    options.separators.emplace(bound[2].items()[0].Str(), bound[2].items()[1].Str());
+  }
+  options.sort_keys = bound[3].Truthy();
+  ASSIGN_OR_RETURN(std::string json, ToJson(input, options));
   return Value(std::move(json));
 }
 

@@ -90,23 +90,19 @@ const absl::flat_hash_map<std::string, TestFunction>& Tests() {
         {"iterable", Unary(Iterable)},
         {"sequence", Unary(Iterable)},
         // jinja2's Undefined defines __call__, so callable() is true for it too.
-        {"callable",
-         Unary([](const Value& v) { return v.is_function() || v.is_undefined(); })},
+        {"callable", Unary([](const Value& v) { return v.is_function() || v.is_undefined(); })},
         {"lower", Unary([](const Value& v) { return HasCase(v, true); })},
         {"upper", Unary([](const Value& v) { return HasCase(v, false); })},
-        {"divisibleby", WithArgument([](const Value& v, const Value& d) {
-           return Divisible(v, d, true);
-         })},
+        {"divisibleby",
+         WithArgument([](const Value& v, const Value& d) { return Divisible(v, d, true); })},
         {"in", WithArgument([](const Value& v, const Value& seq) { return Contains(seq, v); })},
         {"sameas", WithArgument([](const Value& v, const Value& other) -> absl::StatusOr<bool> {
            return SameAs(v, other);
          })},
-        {"filter", Unary([](const Value& v) {
-           return v.is_string() && IsKnownFilter(v.string_value());
-         })},
-        {"test", Unary([](const Value& v) {
-           return v.is_string() && IsKnownTest(v.string_value());
-         })},
+        {"filter",
+         Unary([](const Value& v) { return v.is_string() && IsKnownFilter(v.string_value()); })},
+        {"test",
+         Unary([](const Value& v) { return v.is_string() && IsKnownTest(v.string_value()); })},
     };
     for (const auto& [name, parity] : {std::pair("even", true), std::pair("odd", false)}) {
       const bool want_even = parity;
@@ -116,8 +112,8 @@ const absl::flat_hash_map<std::string, TestFunction>& Tests() {
       };
     }
     const std::pair<std::vector<const char*>, ast::CompareOp> comparisons[] = {
-        {{"eq", "equalto", "=="}, ast::CompareOp::kEq}, {{"ne", "!="}, ast::CompareOp::kNe},
-        {{"lt", "lessthan", "<"}, ast::CompareOp::kLt}, {{"le", "<="}, ast::CompareOp::kLe},
+        {{"eq", "equalto", "=="}, ast::CompareOp::kEq},    {{"ne", "!="}, ast::CompareOp::kNe},
+        {{"lt", "lessthan", "<"}, ast::CompareOp::kLt},    {{"le", "<="}, ast::CompareOp::kLe},
         {{"gt", "greaterthan", ">"}, ast::CompareOp::kGt}, {{"ge", ">="}, ast::CompareOp::kGe}};
     for (const auto& [names, op] : comparisons) {
       for (const char* name : names) (*t)[name] = Comparison(op);
