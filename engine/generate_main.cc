@@ -1,4 +1,5 @@
-// generate: runs one prompt through a model on the CPU, for people and scripts.
+// generate: runs one prompt (or one chat message, --chat) through a model on the CPU,
+// for people and scripts.
 // Prints only the generated text on stdout (token ids with --token_ids) and the
 // load, prefill and decode timings on stderr.
 //   bazel run //engine:generate -- --prompt "The capital of France is" --max_tokens 32
@@ -12,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "common/env.h"
+#include "common/jinja/template.h"
 #include "common/startup.h"
 #include "engine/backend/cpu/thread_pool.h"
 #include "engine/config/engine_config.h"
@@ -26,6 +28,9 @@
 ABSL_FLAG(std::string, model, "",
           "a .gguf model file or an HF checkpoint directory (default: the embedded model)");
 ABSL_FLAG(std::string, prompt, "", "the prompt text");
+ABSL_FLAG(std::string, chat, "",
+          "a user message, sent as a chat: rendered with the model's chat template (instead "
+          "of --prompt)");
 ABSL_FLAG(int, max_tokens, 128, "most tokens to generate");
 ABSL_FLAG(double, temperature, 0.0, "sampling temperature; 0 = greedy");
 ABSL_FLAG(int, top_k, 0, "keep the k most likely tokens (0 = all)");
@@ -44,6 +49,28 @@ ABSL_FLAG(bool, use_int8, false,
 
 namespace llm {
 namespace {
+
+// `message` as one user turn of a chat, in the model's own template, ready for the
+// assistant's answer (as transformers' apply_chat_template renders it).
+absl::StatusOr<std::string> ChatPrompt(const LoadedModel& loaded, const std::string& message) {
+  if (loaded.chat_template.empty()) {
+    return absl::InvalidArgumentError("the model has no chat template; use --prompt");
+  }
+  absl::StatusOr<jinja::Template> chat_template = jinja::Template::Parse(loaded.chat_template);
+  if (!chat_template.ok()) return chat_template.status();
+  const Tokenizer& tokenizer = *loaded.tokenizer;
+  const std::vector<int32_t>& eos = loaded.model->config().eos_token_ids;
+  jinja::Dict turn;
+  turn.Set("role", "user");
+  turn.Set("content", message);
+  jinja::Dict context;
+  context.Set("messages", jinja::Value::List({jinja::Value::FromDict(std::move(turn))}));
+  context.Set("add_generation_prompt", true);
+  context.Set("bos_token",
+              tokenizer.bos_id() >= 0 ? std::string(tokenizer.TokenText(tokenizer.bos_id())) : "");
+  context.Set("eos_token", eos.empty() ? "" : std::string(tokenizer.TokenText(eos[0])));
+  return chat_template->Render(jinja::Value::FromDict(std::move(context)));
+}
 
 int Run(int argc, char** argv) {
   ParseFlagsOrExit(argc, argv, "Generates a continuation of --prompt. See README.md.");
@@ -66,8 +93,15 @@ int Run(int argc, char** argv) {
   const double load_s = absl::ToDoubleSeconds(absl::Now() - load_start);
   std::fprintf(stderr, "loaded %s in %.2fs: %s\n", path.c_str(), load_s, model->Summary().c_str());
 
+  std::string prompt_text = absl::GetFlag(FLAGS_prompt);
+  const bool chat = !absl::GetFlag(FLAGS_chat).empty();
+  if (chat && !prompt_text.empty()) {
+    ExitWithError("--chat", absl::InvalidArgumentError("give --chat or --prompt, not both"));
+  }
+  if (chat) prompt_text = ValueOrExit(ChatPrompt(*loaded, absl::GetFlag(FLAGS_chat)), "--chat");
+  // A rendered chat carries its own special tokens.
   const std::vector<int32_t> prompt =
-      tokenizer->Encode(absl::GetFlag(FLAGS_prompt), /*add_special=*/true, /*parse_special=*/true);
+      tokenizer->Encode(prompt_text, /*add_special=*/!chat, /*parse_special=*/true);
   if (prompt.empty()) ExitWithError("--prompt", absl::InvalidArgumentError("is empty"));
   const int64_t total = static_cast<int64_t>(prompt.size()) + max_tokens;
   if (total > config.context_length) {

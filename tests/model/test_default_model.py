@@ -98,3 +98,28 @@ def test_greedy_matches_llama_cpp(prompt, llama_cpp, reference):
     assert len(ours) == GREEDY_TOKENS
     theirs = llama_cpp_greedy(llama_cpp, prompt_ids, GREEDY_TOKENS)
     assert_same_or_near_tie(ours, theirs, prompt_ids, llama_cpp, reference)
+
+
+def test_chat_renders_the_models_template_as_transformers_does():
+    """--chat: the user message in the GGUF's own chat template, rendered by our Jinja
+    interpreter, generates what the prompt transformers' apply_chat_template renders does."""
+    from gguf import GGUFReader
+    from transformers import AutoTokenizer
+
+    from greedy import GENERATE
+
+    field = GGUFReader(default_model_path()).fields["tokenizer.chat_template"]
+    template = bytes(field.parts[field.data[0]]).decode()
+    tokenizer = AutoTokenizer.from_pretrained(str(default_model_path().parent),
+                                              gguf_file=default_model_path().name)
+    message = "What is the tallest mountain?"
+    rendered = tokenizer.apply_chat_template([{"role": "user", "content": message}],
+                                             chat_template=template, tokenize=False,
+                                             add_generation_prompt=True)
+
+    def run(*flags):
+        return subprocess.run([GENERATE, f"--model={default_model_path()}", "--max_tokens=12",
+                               "--token_ids", *flags], check=True, capture_output=True,
+                              text=True, timeout=120).stdout.split()
+
+    assert run(f"--chat={message}") == run(f"--prompt={rendered}")

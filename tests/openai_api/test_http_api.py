@@ -162,3 +162,26 @@ def test_concurrency_limit_and_client_disconnects(processes):
     wait_until(lambda: post(url, "/v1/completions", {"model": "gpt-3.5-turbo", "prompt": "Hi",
                                                       "max_tokens": 1}).status_code == 200,
                timeout=10, what="the slot to come back")
+
+
+def test_an_engine_failure_mid_stream_arrives_as_an_sse_error_event(processes):
+    started = []
+
+    def start(argv, env):
+        started.append(processes(argv, env))
+        return started[-1]
+
+    url = start_stack(start)
+    engine = started[0]
+    response = requests.post(f"{url}/v1/completions", stream=True, timeout=60,
+                             json={"model": "gpt-3.5-turbo", "prompt": "Once upon a time",
+                                   "max_tokens": 3000, "ignore_eos": True, "stream": True})
+    assert response.status_code == 200
+    events = (line for line in response.iter_lines() if line)
+    assert next(events).startswith(b"data: {")
+    engine.proc.kill()
+    rest = list(events)
+    assert rest[-1] == b"data: [DONE]"
+    errors = [json.loads(line[len(b"data: "):]) for line in rest if b'"error"' in line[:20]]
+    assert len(errors) == 1
+    assert errors[0]["error"]["type"] == "server_error" and errors[0]["error"]["message"]
