@@ -13,4 +13,11 @@ absl::StatusOr<std::string> RenderForTest(absl::string_view source,
   return parsed.Render(context);
 }
 
+TEST_P(RenderTest, MatchesJinja2) {
+  const RenderCase& c = GetParam();
+  absl::StatusOr<std::string> out = RenderForTest(c.source, c.context);
+  ASSERT_TRUE(out.ok()) << c.source << ": " << out.status();
+  EXPECT_EQ(*out, c.expected) << c.source;
+}
+
 }  // namespace llm::jinja

@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "gtest/gtest.h"
 
 namespace llm::jinja {
 
@@ -20,6 +21,11 @@ struct RenderCase {
   const char* expected;
   const char* context = "{}";
 };
+
+// Table-driven rendering: a test file instantiates it with its rows,
+//   INSTANTIATE_TEST_SUITE_P(Filters, RenderTest, ::testing::Values(RenderCase{...}, ...));
+// and each row must render exactly to its `expected` (test_util.cc holds the test).
+class RenderTest : public ::testing::TestWithParam<RenderCase> {};
 
 }  // namespace llm::jinja
 

@@ -80,28 +80,28 @@ void CompletionLogprobs(Writer& w, const ChoiceOutput& choice) {
   w.EndObject();
 }
 
+// A chat logprobs entry's own fields, shared by the token and its alternatives.
+void TokenFields(Writer& w, const std::string& token, float logprob, const std::string& bytes) {
+  w.Key("token");
+  String(w, token);
+  w.Key("logprob");
+  w.Double(logprob);
+  w.Key("bytes");
+  Bytes(w, bytes);
+}
+
 void ChatLogprobs(Writer& w, const ChoiceOutput& choice) {
   w.StartObject();
   w.Key("content");
   w.StartArray();
   for (const auto& entry : choice.logprobs) {
     w.StartObject();
-    w.Key("token");
-    String(w, entry.token());
-    w.Key("logprob");
-    w.Double(entry.logprob());
-    w.Key("bytes");
-    Bytes(w, entry.token_bytes());
+    TokenFields(w, entry.token(), entry.logprob(), entry.token_bytes());
     w.Key("top_logprobs");
     w.StartArray();
     for (const auto& top : entry.top_logprobs()) {
       w.StartObject();
-      w.Key("token");
-      String(w, top.token());
-      w.Key("logprob");
-      w.Double(top.logprob());
-      w.Key("bytes");
-      Bytes(w, top.token_bytes());
+      TokenFields(w, top.token(), top.logprob(), top.token_bytes());
       w.EndObject();
     }
     w.EndArray();
