@@ -75,9 +75,9 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(Case{DType::kQ4_1, 1, 1}, Case{DType::kQ4_1, 1, 2}, Case{DType::kQ4_1, 8, 2},
                     Case{DType::kQ4_1, 19, 3}, Case{DType::kQ4_0, 13, 2}, Case{DType::kQ8_0, 17, 2},
                     Case{DType::kQ6_K, 1, 1}, Case{DType::kQ6_K, 11, 2}, Case{DType::kQ4_K, 9, 2},
-                    Case{DType::kQ5_K, 3, 1}, Case{DType::kQ5_0, 2, 1}, Case{DType::kF32, 9, 2},
-                    Case{DType::kQ4_1, 1, 2, true}, Case{DType::kQ4_1, 11, 2, true},
-                    Case{DType::kQ4_0, 6, 3, true}));
+                    Case{DType::kQ5_K, 3, 1}, Case{DType::kQ5_0, 2, 1}, Case{DType::kQ5_1, 13, 2},
+                    Case{DType::kF32, 9, 2}, Case{DType::kQ4_1, 1, 2, true},
+                    Case{DType::kQ4_1, 11, 2, true}, Case{DType::kQ4_0, 6, 3, true}));
 
 // Several weights of one input in one call (Q, K and V): each output is exactly what its
 // own MatMul gives, including when one type has no integer kernel.

@@ -4,6 +4,7 @@
 //   Q8_0: d_w·d_x·Σ q_w·q_x
 //   Q4_0: d_w·d_x·Σ (n−8)·q_x            (n: the 4-bit value)
 //   Q4_1: d_w·d_x·Σ n·q_x + m_w·Σ x      (Σ x = d_x·Σ q_x, kept per block)
+//   Q5_0, Q5_1: as Q4_0 (n−16) and Q4_1, n the 5-bit value
 // so a matmul reads the weights once, in their stored size, and multiplies bytes.
 #ifndef LLM_ENGINE_BACKEND_CPU_QUANT_DOT_H_
 #define LLM_ENGINE_BACKEND_CPU_QUANT_DOT_H_

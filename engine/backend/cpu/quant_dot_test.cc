@@ -78,8 +78,8 @@ TEST_P(QuantDotTest, EightTokensAtOnceMatchOneAtATime) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, QuantDotTest,
-                         testing::Values(DType::kQ4_0, DType::kQ4_1, DType::kQ8_0, DType::kQ4_K,
-                                         DType::kQ5_K, DType::kQ6_K),
+                         testing::Values(DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1,
+                                         DType::kQ8_0, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K),
                          [](const auto& info) { return std::string(Info(info.param).name); });
 
 // Eight rows in rows8 form against five tokens: each (row, token) sum matches the
@@ -117,7 +117,7 @@ TEST(QuantDotTest, Rows8GroupsMatchDecodedMath) {
 
 TEST(QuantDotTest, TypesWithoutAKernelFallBack) {
   EXPECT_EQ(QuantDotFor(DType::kF32).dot, nullptr);
-  EXPECT_EQ(QuantDotFor(DType::kQ5_0).dot, nullptr);
+  EXPECT_EQ(QuantDotFor(DType::kF16).dot, nullptr);
 }
 
 }  // namespace
