@@ -1,6 +1,7 @@
 #include "engine/model/llama_model.h"
 
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <numeric>
 #include <thread>
@@ -114,9 +115,19 @@ absl::StatusOr<ModelConfig> ConfigFromGguf(const GgufFile& gguf) {
     c.rope_scaling.type = RopeScaling::kLinear;
     ASSIGN_OR_RETURN(c.rope_scaling.factor, gguf.GetFloat(key("rope.scale_linear")));
   }
-  if (gguf.FindTensor("rope_freqs.weight") != nullptr) {
-    return absl::UnimplementedError(
-        absl::StrCat(gguf.path(), ": rope_freqs (Llama-3.1 scaling in GGUF) is not supported yet"));
+  if (const GgufTensor* freqs = gguf.FindTensor("rope_freqs.weight")) {
+    if (freqs->type != DType::kF32 || freqs->elements() != c.head_dim / 2) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(gguf.path(), ": rope_freqs.weight must be ", c.head_dim / 2, " F32 values"));
+    }
+    c.rope_freq_factors.resize(c.head_dim / 2);
+    std::memcpy(c.rope_freq_factors.data(), freqs->data, c.head_dim / 2 * sizeof(float));
+    for (float factor : c.rope_freq_factors) {
+      if (!(factor > 0.0f)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(gguf.path(), ": rope_freqs.weight holds a factor that is not positive"));
+      }
+    }
   }
   ASSIGN_OR_RETURN(const auto* tokens, gguf.GetStringArray("tokenizer.ggml.tokens"));
   ASSIGN_OR_RETURN(c.vocab_size, gguf.GetUIntOr(key("vocab_size"), tokens->size()));

@@ -42,6 +42,9 @@ struct ModelConfig {
   float rope_theta = 10000.0f;
   RopeStyle rope_style = RopeStyle::kHalfSplit;
   RopeScaling rope_scaling;
+  // GGUF's rope_freqs.weight (how llama.cpp stores Llama-3.1 scaling): pair i's
+  // frequency is divided by factor i. Empty: none.
+  std::vector<float> rope_freq_factors;
   int64_t sliding_window = 0;  // Attend to the last N positions only (Mistral); 0 is all.
   bool qkv_bias = false;       // q/k/v projections carry biases (Qwen2).
   bool tied_embeddings = false;

@@ -65,6 +65,7 @@ std::vector<float> RopeInvFreq(const ModelConfig& c, int64_t seq_len) {
       break;
     }
   }
+  for (size_t i = 0; i < c.rope_freq_factors.size(); ++i) inv[i] /= c.rope_freq_factors[i];
   return std::vector<float>(inv.begin(), inv.end());
 }
 

@@ -46,6 +46,8 @@ class NumpyLlama:
         # x[i + d/2]) for qwen2.
         half = self.head_dim // 2
         inv_freq = self.theta ** (-2.0 * np.arange(half) / self.head_dim)
+        if "rope_freqs.weight" in self.w:  # llama.cpp's frequency factors (Llama 3.1).
+            inv_freq = inv_freq / self.w["rope_freqs.weight"]
         angles = positions[:, None] * inv_freq[None, :]
         cos, sin = np.cos(angles)[:, None, :], np.sin(angles)[:, None, :]
         if self.arch == "qwen2":

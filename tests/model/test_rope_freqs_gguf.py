@@ -1,0 +1,47 @@
+"""A Llama GGUF with rope_freqs.weight (per-pair frequency factors, how llama.cpp stores
+Llama-3.1's RoPE scaling): logits against the float64 reference that applies the
+factors, and greedy generation against llama.cpp."""
+
+import subprocess
+
+import numpy as np
+import pytest
+from llama_cpp import Llama
+
+from fixture_models import MODEL_LOGITS, request_close  # noqa: F401
+from greedy import assert_same_or_near_tie, llama_cpp_greedy, ours_greedy
+from make_gguf_llama import make_rope_freqs
+from reference.numpy_llama import NumpyLlama
+
+TEXT = "Once upon a time, in a small village by the sea, there lived 2024 fish and a cat"
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    return make_rope_freqs(tmp_path_factory.mktemp("rope_freqs"))
+
+
+def test_logits_apply_the_frequency_factors(model, tmp_path):
+    path, tokenizer = model
+    tokens = tokenizer.encode(TEXT).ids
+    subprocess.run([MODEL_LOGITS, path, tmp_path / "out", *map(str, tokens)], check=True,
+                   timeout=60)
+    reference = NumpyLlama(path)
+    expected = reference.logits(tokens)
+    ours = np.fromfile(tmp_path / "out.incremental.f32", dtype=np.float32).reshape(
+        -1, expected.shape[1])
+    np.testing.assert_allclose(ours, expected, atol=1e-2, rtol=0)
+    # The factors matter here: without them the reference's logits move well past that.
+    del reference.w["rope_freqs.weight"]
+    assert np.abs(reference.logits(tokens) - expected).max() > 0.1
+
+
+def test_greedy_matches_llama_cpp(model, request_close):
+    path, _ = model
+    llama = Llama(str(path), n_ctx=128, logits_all=True, verbose=False)
+    request_close(llama)
+    prompt = "Once upon a time, 12345 fish"
+    prompt_ids = llama.tokenize(prompt.encode(), add_bos=True, special=True)
+    ours = ours_greedy(path, prompt, 24)
+    theirs = llama_cpp_greedy(llama, prompt_ids, 24)
+    assert_same_or_near_tie(ours, theirs, prompt_ids, llama, NumpyLlama(path))
