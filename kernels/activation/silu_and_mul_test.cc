@@ -2,9 +2,6 @@
 // non-zero inputs with a poisoned output buffer. Skips visibly without a GPU.
 #include "kernels/activation/silu_and_mul.h"
 
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
-
 #include <cmath>
 #include <random>
 #include <vector>
@@ -12,34 +9,10 @@
 #include "gtest/gtest.h"
 #include "kernels/common/device.h"
 #include "kernels/common/device_buffer.h"
+#include "kernels/common/test_element.h"
 
 namespace llm::kernels {
 namespace {
-
-// Host-side conversions between float and the element type under test.
-template <typename T>
-struct Element;
-template <>
-struct Element<float> {
-  static float From(float x) { return x; }
-  static float To(float x) { return x; }
-  static constexpr DType kDType = DType::kF32;
-  static constexpr float kTolerance = 1e-5f;
-};
-template <>
-struct Element<__half> {
-  static __half From(float x) { return __float2half_rn(x); }
-  static float To(__half x) { return __half2float(x); }
-  static constexpr DType kDType = DType::kF16;
-  static constexpr float kTolerance = 2e-3f;
-};
-template <>
-struct Element<__nv_bfloat16> {
-  static __nv_bfloat16 From(float x) { return __float2bfloat16_rn(x); }
-  static float To(__nv_bfloat16 x) { return __bfloat162float(x); }
-  static constexpr DType kDType = DType::kBF16;
-  static constexpr float kTolerance = 1e-2f;
-};
 
 template <typename T>
 class SiluAndMulTest : public testing::Test {};
