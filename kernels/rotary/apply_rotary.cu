@@ -1,0 +1,56 @@
+#include <algorithm>
+
+#include "kernels/common/cuda_status.h"
+#include "kernels/common/element.cuh"
+#include "kernels/rotary/apply_rotary.h"
+
+namespace llm::kernels {
+namespace {
+
+// One block per token; threads stride over the (head, pair) pairs of q then k.
+template <typename T>
+__global__ void ApplyRotaryKernel(T* __restrict__ q, T* __restrict__ k,
+                                  const int32_t* __restrict__ positions,
+                                  const float* __restrict__ inv_freq, RotaryShape shape) {
+  const int64_t half = shape.head_dim / 2;
+  const float position = static_cast<float>(positions[blockIdx.x]);
+  const int64_t pairs = (shape.heads + shape.kv_heads) * half;
+  for (int64_t p = threadIdx.x; p < pairs; p += blockDim.x) {
+    const int64_t head = p / half, i = p % half;
+    T* x = head < shape.heads
+               ? q + (blockIdx.x * shape.heads + head) * shape.head_dim
+               : k + (blockIdx.x * shape.kv_heads + head - shape.heads) * shape.head_dim;
+    float sin, cos;
+    sincosf(position * inv_freq[i], &sin, &cos);
+    cos *= shape.attention_factor;
+    sin *= shape.attention_factor;
+    T& first = shape.adjacent_pairs ? x[2 * i] : x[i];
+    T& second = shape.adjacent_pairs ? x[2 * i + 1] : x[i + half];
+    const float a = ToFloat(first), b = ToFloat(second);
+    first = FromFloat<T>(a * cos - b * sin);
+    second = FromFloat<T>(a * sin + b * cos);
+  }
+}
+
+}  // namespace
+
+absl::Status ApplyRotary(void* q, void* k, const int32_t* positions, const float* inv_freq,
+                         const RotaryShape& shape, DType dtype, cudaStream_t stream) {
+  if (q == nullptr || k == nullptr || positions == nullptr || inv_freq == nullptr) {
+    return absl::InvalidArgumentError("ApplyRotary: null pointer");
+  }
+  if (shape.tokens < 0 || shape.tokens > 0x7fffffff || shape.heads <= 0 || shape.kv_heads <= 0 ||
+      shape.head_dim <= 0 || shape.head_dim % 2 != 0) {
+    return absl::InvalidArgumentError("ApplyRotary: bad shape");
+  }
+  if (shape.tokens == 0) return absl::OkStatus();
+  const int64_t pairs = (shape.heads + shape.kv_heads) * shape.head_dim / 2;
+  const int threads = static_cast<int>(std::min<int64_t>(1024, (pairs + 31) / 32 * 32));
+  return DispatchDType(dtype, [&]<typename T>() {
+    ApplyRotaryKernel<T><<<static_cast<unsigned>(shape.tokens), threads, 0, stream>>>(
+        static_cast<T*>(q), static_cast<T*>(k), positions, inv_freq, shape);
+    return LaunchStatus("ApplyRotaryKernel");
+  });
+}
+
+}  // namespace llm::kernels
