@@ -36,9 +36,9 @@ struct Generation {
 };
 
 // Checks `request` against the model and fills in defaults. Errors are INVALID_ARGUMENT
-// naming the field (NOT_FOUND for an unknown adapter, UNIMPLEMENTED for what this engine
-// does not do yet), with OpenAI's wording for a prompt that overflows `context_window`
-// (the model's, or less when the KV cache is smaller).
+// naming the field (NOT_FOUND for an unknown adapter), with OpenAI's wording for a
+// prompt that overflows `context_window` (the model's, or less when the KV cache is
+// smaller).
 absl::StatusOr<Generation> ValidateGeneration(const llm::v1::GenerateRequest& request,
                                               const LoadedModel& model, int64_t context_window,
                                               int64_t default_chunk);
