@@ -1,7 +1,6 @@
-// Maps the gateway's HTTP requests to their handlers. Today: health (/health, /ready)
-// and /metrics; the OpenAI endpoints (/v1/..., /api/v1/...) join with the API handlers.
-// Unknown paths answer 404 and known paths with the wrong method 405, both in OpenAI's
-// error JSON.
+// The gateway's HTTP requests other than the OpenAI API (gateway/openai handles those
+// first): health (/health, /ready) and /metrics. Unknown paths answer 404 and known
+// paths with the wrong method 405, both in OpenAI's error JSON.
 //
 // Thread-safety: Handle may run on many threads at once (the state it reads comes
 // from thread-safe callbacks).
