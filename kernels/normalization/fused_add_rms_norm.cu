@@ -1,27 +1,12 @@
 #include <algorithm>
 
+#include "kernels/common/block_reduce.cuh"
 #include "kernels/common/cuda_status.h"
 #include "kernels/common/element.cuh"
 #include "kernels/normalization/fused_add_rms_norm.h"
 
 namespace llm::kernels {
 namespace {
-
-// The sum of `value` over the block, in every thread (blockDim.x a multiple of 32).
-__device__ float BlockSum(float value) {
-  __shared__ float warp_sums[32];
-  for (int offset = 16; offset > 0; offset /= 2) {
-    value += __shfl_xor_sync(0xffffffff, value, offset);
-  }
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  if (lane == 0) warp_sums[warp] = value;
-  __syncthreads();
-  value = lane < static_cast<int>(blockDim.x / 32) ? warp_sums[lane] : 0.0f;
-  for (int offset = 16; offset > 0; offset /= 2) {
-    value += __shfl_xor_sync(0xffffffff, value, offset);
-  }
-  return value;
-}
 
 // One block per row; threads stride over the row so loads coalesce. The second pass
 // re-reads the row the first just wrote (from L1/L2).

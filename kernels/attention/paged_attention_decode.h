@@ -1,0 +1,38 @@
+// Decode attention over the paged KV cache: each sequence's one new token attends to
+// its positions 0 .. context_lens[s] - 1 (the new token's keys and values already
+// written, write_kv_cache.h), with grouped-query heads (head h reads kv head
+// h / (heads / kv_heads)) and an optional sliding window:
+//   out[s, h, :] = Σ_p softmax_p(q[s, h, :] · k[p] / √head_dim) v[p]
+// Layout: q and out are [sequences, heads, head_dim]; the caches are one layer's blocks
+// ([kv_heads, block_tokens, head_dim] each); block_tables is int32 [sequences,
+// max_blocks]; context_lens int32 [sequences]; all on the device, in `dtype` where not
+// int32. One thread block per (head, sequence) keeps a running softmax (online).
+#ifndef LLM_KERNELS_ATTENTION_PAGED_ATTENTION_DECODE_H_
+#define LLM_KERNELS_ATTENTION_PAGED_ATTENTION_DECODE_H_
+
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "kernels/common/device.h"
+#include "kernels/common/dtype.h"
+
+namespace llm::kernels {
+
+struct PagedAttentionShape {
+  int64_t sequences = 0;
+  int64_t heads = 0;
+  int64_t kv_heads = 0;
+  int64_t head_dim = 0;
+  int64_t block_tokens = 0;
+  int64_t max_blocks = 0;  // Entries per row of block_tables.
+  int64_t window = 0;      // Sliding window (Mistral); 0 is all positions.
+};
+
+absl::Status PagedAttentionDecode(const void* q, const void* key_cache, const void* value_cache,
+                                  const int32_t* block_tables, const int32_t* context_lens,
+                                  void* out, const PagedAttentionShape& shape, DType dtype,
+                                  cudaStream_t stream);
+
+}  // namespace llm::kernels
+
+#endif  // LLM_KERNELS_ATTENTION_PAGED_ATTENTION_DECODE_H_
