@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "common/env.h"
+#include "common/jinja/chat_context.h"
 #include "common/jinja/template.h"
 #include "common/startup.h"
 #include "engine/backend/cpu/thread_pool.h"
@@ -60,16 +61,11 @@ absl::StatusOr<std::string> ChatPrompt(const LoadedModel& loaded, const std::str
   if (!chat_template.ok()) return chat_template.status();
   const Tokenizer& tokenizer = *loaded.tokenizer;
   const std::vector<int32_t>& eos = loaded.model->config().eos_token_ids;
-  jinja::Dict turn;
-  turn.Set("role", "user");
-  turn.Set("content", message);
-  jinja::Dict context;
-  context.Set("messages", jinja::Value::List({jinja::Value::FromDict(std::move(turn))}));
-  context.Set("add_generation_prompt", true);
-  context.Set("bos_token",
-              tokenizer.bos_id() >= 0 ? std::string(tokenizer.TokenText(tokenizer.bos_id())) : "");
-  context.Set("eos_token", eos.empty() ? "" : std::string(tokenizer.TokenText(eos[0])));
-  return chat_template->Render(jinja::Value::FromDict(std::move(context)));
+  const jinja::Value context =
+      jinja::ChatContext({{.role = "user", .content = message}}, /*add_generation_prompt=*/true,
+                         tokenizer.bos_id() >= 0 ? tokenizer.TokenText(tokenizer.bos_id()) : "",
+                         eos.empty() ? "" : tokenizer.TokenText(eos[0]));
+  return chat_template->Render(context);
 }
 
 int Run(int argc, char** argv) {

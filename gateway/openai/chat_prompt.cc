@@ -1,8 +1,12 @@
 #include "gateway/openai/chat_prompt.h"
 
+#include <optional>
+
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/jinja/chat_context.h"
 #include "common/jinja/template.h"
-#include "common/jinja/value.h"
 #include "gateway/chat_templates/named_templates.h"
 
 namespace llm {
@@ -29,16 +33,23 @@ Choice ChooseTemplate(const llm::v1::ModelInfoResponse& info) {
   return {std::string(*NamedChatTemplate(name)), absl::StrCat("named template ", name)};
 }
 
-jinja::Value Messages(const std::vector<ApiMessage>& messages) {
-  std::vector<jinja::Value> list;
-  for (const ApiMessage& message : messages) {
-    jinja::Dict dict;
-    dict.Set("role", message.role);
-    dict.Set("content", message.content);
-    if (message.name.has_value()) dict.Set("name", *message.name);
-    list.push_back(jinja::Value::FromDict(std::move(dict)));
+// The parsed template of `source`: the same source comes with every request, so the
+// latest one is kept (a Template is immutable and may be shared between threads).
+absl::StatusOr<jinja::Template> Parsed(const std::string& source) {
+  struct Cache {
+    absl::Mutex mu;
+    std::string source ABSL_GUARDED_BY(mu);
+    std::optional<jinja::Template> parsed ABSL_GUARDED_BY(mu);
+  };
+  static Cache* cache = new Cache;  // Outlives the server threads that use it.
+  absl::MutexLock lock(&cache->mu);
+  if (!cache->parsed.has_value() || cache->source != source) {
+    absl::StatusOr<jinja::Template> parsed = jinja::Template::Parse(source);
+    if (!parsed.ok()) return parsed.status();
+    cache->source = source;
+    cache->parsed = *std::move(parsed);
   }
-  return jinja::Value::List(std::move(list));
+  return *cache->parsed;
 }
 
 }  // namespace
@@ -46,20 +57,20 @@ jinja::Value Messages(const std::vector<ApiMessage>& messages) {
 absl::StatusOr<std::string> RenderChatPrompt(const llm::v1::ModelInfoResponse& info,
                                              const std::vector<ApiMessage>& messages) {
   const Choice choice = ChooseTemplate(info);
-  absl::StatusOr<jinja::Template> parsed = jinja::Template::Parse(choice.source);
+  absl::StatusOr<jinja::Template> parsed = Parsed(choice.source);
   if (!parsed.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(choice.origin, " chat template does not parse: ", parsed.status().message()));
   }
-  jinja::Dict context;
-  context.Set("messages", Messages(messages));
-  context.Set("add_generation_prompt", true);
-  context.Set("tools", jinja::Value::None());
-  context.Set("documents", jinja::Value::None());
+  std::vector<jinja::ChatMessage> turns;
+  for (const ApiMessage& message : messages) {
+    turns.push_back({message.role, message.content, message.name});
+  }
   // As transformers passes them: the tokenizer's special tokens (empty if none).
-  context.Set("bos_token", info.has_bos_token() ? info.bos_token().text() : "");
-  context.Set("eos_token", info.eos_tokens_size() > 0 ? info.eos_tokens(0).text() : "");
-  return parsed->Render(jinja::Value::FromDict(std::move(context)));
+  const jinja::Value context = jinja::ChatContext(
+      turns, /*add_generation_prompt=*/true, info.has_bos_token() ? info.bos_token().text() : "",
+      info.eos_tokens_size() > 0 ? info.eos_tokens(0).text() : "");
+  return parsed->Render(context);
 }
 
 }  // namespace llm

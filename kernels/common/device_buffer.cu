@@ -13,6 +13,14 @@ absl::StatusOr<DeviceBuffer> DeviceBuffer::Allocate(size_t bytes) {
   return DeviceBuffer(data, bytes);
 }
 
+absl::StatusOr<DeviceBuffer> DeviceBuffer::FromHost(const void* host, size_t bytes) {
+  absl::StatusOr<DeviceBuffer> buffer = Allocate(bytes);
+  if (!buffer.ok()) return buffer.status();
+  absl::Status copied = buffer->CopyFromHost(host, bytes);
+  if (!copied.ok()) return copied;
+  return buffer;
+}
+
 DeviceBuffer::DeviceBuffer(DeviceBuffer&& other) noexcept
     : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
 

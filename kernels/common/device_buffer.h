@@ -15,6 +15,8 @@ class DeviceBuffer {
  public:
   // Allocates `bytes` on the current device.
   static absl::StatusOr<DeviceBuffer> Allocate(size_t bytes);
+  // Allocates `bytes` and copies them from `host`.
+  static absl::StatusOr<DeviceBuffer> FromHost(const void* host, size_t bytes);
 
   DeviceBuffer(DeviceBuffer&& other) noexcept;
   DeviceBuffer& operator=(DeviceBuffer&& other) noexcept;

@@ -22,11 +22,7 @@ TYPED_TEST_SUITE(FusedAddRmsNormTest, ElementTypes);
 
 template <typename T>
 absl::StatusOr<DeviceBuffer> Upload(const std::vector<T>& host) {
-  absl::StatusOr<DeviceBuffer> buffer = DeviceBuffer::Allocate(host.size() * sizeof(T));
-  if (!buffer.ok()) return buffer.status();
-  absl::Status copied = buffer->CopyFromHost(host.data(), buffer->size());
-  if (!copied.ok()) return copied;
-  return buffer;
+  return DeviceBuffer::FromHost(host.data(), host.size() * sizeof(T));
 }
 
 TYPED_TEST(FusedAddRmsNormTest, MatchesCpuMath) {

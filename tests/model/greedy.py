@@ -47,3 +47,20 @@ def assert_same_or_near_tie(ours, theirs, prompt_ids, llama, reference):
     exact_gap = abs(exact[theirs[step]] - exact[ours[step]])
     assert gap < NEAR_TIE, f"step {step}: llama.cpp prefers {theirs[step]} by {gap:.3f}"
     assert exact_gap < NEAR_TIE, f"step {step}: the float64 reference separates them by {exact_gap:.3f}"
+
+
+def assert_greedy_matches_llama_cpp(path, prompt, request_close, tokens=24):
+    """Greedy continuations of `prompt` by our CLI and by llama.cpp on the GGUF at
+    `path` agree up to a near-tie (the reference: a float64 NumPy forward pass); returns
+    ours."""
+    from llama_cpp import Llama
+
+    from reference.numpy_llama import NumpyLlama
+
+    llama = Llama(str(path), n_ctx=128, logits_all=True, verbose=False)
+    request_close(llama)
+    prompt_ids = llama.tokenize(prompt.encode(), add_bos=True, special=True)
+    ours = ours_greedy(path, prompt, tokens)
+    theirs = llama_cpp_greedy(llama, prompt_ids, tokens)
+    assert_same_or_near_tie(ours, theirs, prompt_ids, llama, NumpyLlama(path))
+    return ours

@@ -10,7 +10,7 @@ import pytest
 from llama_cpp import Llama
 
 from fixture_models import MODEL_LOGITS, corpus_lines, ours_tokenize, request_close  # noqa: F401
-from greedy import assert_same_or_near_tie, llama_cpp_greedy, ours_greedy
+from greedy import assert_greedy_matches_llama_cpp
 from make_gguf_llama import REGEXES, make_byte_level
 from reference.numpy_llama import NumpyLlama
 
@@ -33,13 +33,7 @@ def test_tokenization_matches_hf_tokenizers_and_llama_cpp(byte_level_model, requ
 
 def test_greedy_matches_llama_cpp(byte_level_model, request_close):
     path, _ = byte_level_model
-    llama = Llama(str(path), n_ctx=128, logits_all=True, verbose=False)
-    request_close(llama)
-    prompt = "Once upon a time, 12345 fish"
-    prompt_ids = llama.tokenize(prompt.encode(), add_bos=True, special=True)
-    ours = ours_greedy(path, prompt, 24)
-    theirs = llama_cpp_greedy(llama, prompt_ids, 24)
-    assert_same_or_near_tie(ours, theirs, prompt_ids, llama, NumpyLlama(path))
+    assert_greedy_matches_llama_cpp(path, "Once upon a time, 12345 fish", request_close)
 
 
 def test_logits_match_float64_reference(byte_level_model, tmp_path):

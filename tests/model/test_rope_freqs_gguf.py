@@ -6,10 +6,9 @@ import subprocess
 
 import numpy as np
 import pytest
-from llama_cpp import Llama
 
 from fixture_models import MODEL_LOGITS, request_close  # noqa: F401
-from greedy import assert_same_or_near_tie, llama_cpp_greedy, ours_greedy
+from greedy import assert_greedy_matches_llama_cpp
 from make_gguf_llama import make_rope_freqs
 from reference.numpy_llama import NumpyLlama
 
@@ -38,10 +37,4 @@ def test_logits_apply_the_frequency_factors(model, tmp_path):
 
 def test_greedy_matches_llama_cpp(model, request_close):
     path, _ = model
-    llama = Llama(str(path), n_ctx=128, logits_all=True, verbose=False)
-    request_close(llama)
-    prompt = "Once upon a time, 12345 fish"
-    prompt_ids = llama.tokenize(prompt.encode(), add_bos=True, special=True)
-    ours = ours_greedy(path, prompt, 24)
-    theirs = llama_cpp_greedy(llama, prompt_ids, 24)
-    assert_same_or_near_tie(ours, theirs, prompt_ids, llama, NumpyLlama(path))
+    assert_greedy_matches_llama_cpp(path, "Once upon a time, 12345 fish", request_close)

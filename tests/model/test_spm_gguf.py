@@ -9,7 +9,7 @@ import pytest
 from llama_cpp import Llama
 
 from fixture_models import MODEL_LOGITS, corpus_lines, ours_tokenize, request_close  # noqa: F401
-from greedy import assert_same_or_near_tie, llama_cpp_greedy, ours_greedy
+from greedy import assert_greedy_matches_llama_cpp
 from make_gguf_llama import make_spm
 from reference.numpy_llama import NumpyLlama
 
@@ -50,10 +50,4 @@ def test_logits_match_float64_reference(spm_model, tmp_path):
 @pytest.mark.parametrize("prompt", ["Once upon a time", "def add(a, b):", "Numbers like 3.14"])
 def test_greedy_matches_llama_cpp(spm_model, prompt, request_close):
     path, sp = spm_model
-    llama = Llama(str(path), n_ctx=128, logits_all=True, verbose=False)
-    request_close(llama)
-    prompt_ids = llama.tokenize(prompt.encode(), add_bos=True, special=True)
-    ours = ours_greedy(path, prompt, 24)
-    assert len(ours) == 24
-    theirs = llama_cpp_greedy(llama, prompt_ids, 24)
-    assert_same_or_near_tie(ours, theirs, prompt_ids, llama, NumpyLlama(path))
+    assert len(assert_greedy_matches_llama_cpp(path, prompt, request_close)) == 24
