@@ -151,7 +151,9 @@ def test_concurrency_limit_and_client_disconnects(processes):
             "ignore_eos": True, "stream": True}
     first = requests.post(f"{url}/v1/completions", json=body, stream=True, timeout=60)
     assert first.status_code == 200
-    next(first.iter_lines())  # Streaming.
+    # Streaming. The line iterator stays referenced: a discarded one closes the connection.
+    lines = first.iter_lines()
+    next(lines)
     second = post(url, "/v1/completions", {**body, "stream": False, "max_tokens": 1})
     assert second.status_code == 429
     assert second.json()["error"]["type"] == "rate_limit_exceeded"
