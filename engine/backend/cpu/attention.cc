@@ -75,16 +75,16 @@ void AddWeightedSum(const float* weights, const float* values, int64_t n, int64_
   }
 }
 
-// Calls fn(offset, index, count) for each run of positions first .. first + count - 1
-// that lies in one block: `offset` is the run's first key of kv head `kv_head` (in
-// elements from the layer's block 0), `index` its place in the span.
+// Calls fn(block, row, index, count) for each run of positions first .. first + count - 1
+// that lies in one block: `block` is the block's first element (from the layer's block 0),
+// `row` the run's first row in it, `index` the run's place in the span.
 template <typename Fn>
-void ForEachRun(const PagedKv& kv, int64_t block_size, int64_t kv_head, int64_t head_dim,
-                int64_t first, int64_t count, Fn fn) {
+void ForEachRun(const PagedKv& kv, int64_t kv_heads, int64_t head_dim, int64_t first, int64_t count,
+                Fn fn) {
   const int64_t b = kv.block_tokens;
   for (int64_t p = first; p < first + count;) {
     const int64_t row = p % b, run = std::min(b - row, first + count - p);
-    fn(kv.block_table[p / b] * block_size + (kv_head * b + row) * head_dim, p - first, run);
+    fn(kv.block_table[p / b] * kv_heads * b * head_dim, row, p - first, run);
     p += run;
   }
 }
@@ -127,45 +127,49 @@ void CausalAttention(const AttentionShape& shape, absl::Span<const AttentionSequ
   const int64_t entries = static_cast<int64_t>(spans.size()) * heads;
   std::vector<float> maxima(entries), sums(entries), partial(entries * head_dim);
 
-  // Work items: (span, kv head). The heads of a group share each run of keys and values,
+  // Work items: spans. A block holds every kv head's run of its positions side by side,
+  // so visiting the heads inside each run reads the span's keys (then values) front to
+  // back, which the hardware prefetcher follows; the heads of a group share each run,
   // converted from f16 once for all of them.
-  pool.ParallelFor(
-      static_cast<int64_t>(spans.size()) * kv_heads, 1, [&](int64_t begin, int64_t end) {
-        thread_local std::vector<float> scores, run_f32;
-        for (int64_t item = begin; item < end; ++item) {
-          const int64_t s = item / kv_heads, kv_head = item % kv_heads;
-          const Span& span = spans[s];
-          const PagedKv& kv = span.seq->kv;
-          const int64_t block_size = kv_heads * kv.block_tokens * head_dim;
-          run_f32.resize(kv.block_tokens * head_dim);
-          scores.resize(group * span.count);
-          ForEachRun(kv, block_size, kv_head, head_dim, span.first, span.count,
-                     [&](int64_t offset, int64_t index, int64_t run) {
-                       ToFloat(kv.keys + offset, run * head_dim, run_f32.data());
-                       for (int64_t g = 0; g < group; ++g) {
-                         const int64_t h = kv_head * group + g;
-                         Scores(q + (span.row * heads + h) * head_dim, run_f32.data(), run,
-                                head_dim, scale, &scores[g * span.count + index]);
-                       }
-                     });
-          for (int64_t g = 0; g < group; ++g) {
-            const int64_t entry = s * heads + kv_head * group + g;
-            float* head_scores = &scores[g * span.count];
-            maxima[entry] = *std::max_element(head_scores, head_scores + span.count);
-            sums[entry] = ExpInPlace(head_scores, span.count, maxima[entry]);
-            std::fill_n(&partial[entry * head_dim], head_dim, 0.0f);
-          }
-          ForEachRun(kv, block_size, kv_head, head_dim, span.first, span.count,
-                     [&](int64_t offset, int64_t index, int64_t run) {
-                       ToFloat(kv.values + offset, run * head_dim, run_f32.data());
-                       for (int64_t g = 0; g < group; ++g) {
-                         const int64_t entry = s * heads + kv_head * group + g;
-                         AddWeightedSum(&scores[g * span.count + index], run_f32.data(), run,
-                                        head_dim, &partial[entry * head_dim]);
-                       }
-                     });
-        }
-      });
+  pool.ParallelFor(static_cast<int64_t>(spans.size()), 1, [&](int64_t begin, int64_t end) {
+    thread_local std::vector<float> scores, run_f32;
+    for (int64_t s = begin; s < end; ++s) {
+      const Span& span = spans[s];
+      const PagedKv& kv = span.seq->kv;
+      const int64_t run_size = kv.block_tokens * head_dim;
+      run_f32.resize(run_size);
+      scores.resize(heads * span.count);
+      ForEachRun(kv, kv_heads, head_dim, span.first, span.count,
+                 [&](int64_t block, int64_t row, int64_t index, int64_t run) {
+                   for (int64_t kv_head = 0; kv_head < kv_heads; ++kv_head) {
+                     ToFloat(kv.keys + block + (kv_head * kv.block_tokens + row) * head_dim,
+                             run * head_dim, run_f32.data());
+                     for (int64_t h = kv_head * group; h < (kv_head + 1) * group; ++h) {
+                       Scores(q + (span.row * heads + h) * head_dim, run_f32.data(), run, head_dim,
+                              scale, &scores[h * span.count + index]);
+                     }
+                   }
+                 });
+      for (int64_t h = 0; h < heads; ++h) {
+        const int64_t entry = s * heads + h;
+        float* head_scores = &scores[h * span.count];
+        maxima[entry] = *std::max_element(head_scores, head_scores + span.count);
+        sums[entry] = ExpInPlace(head_scores, span.count, maxima[entry]);
+        std::fill_n(&partial[entry * head_dim], head_dim, 0.0f);
+      }
+      ForEachRun(kv, kv_heads, head_dim, span.first, span.count,
+                 [&](int64_t block, int64_t row, int64_t index, int64_t run) {
+                   for (int64_t kv_head = 0; kv_head < kv_heads; ++kv_head) {
+                     ToFloat(kv.values + block + (kv_head * kv.block_tokens + row) * head_dim,
+                             run * head_dim, run_f32.data());
+                     for (int64_t h = kv_head * group; h < (kv_head + 1) * group; ++h) {
+                       AddWeightedSum(&scores[h * span.count + index], run_f32.data(), run,
+                                      head_dim, &partial[(s * heads + h) * head_dim]);
+                     }
+                   }
+                 });
+    }
+  });
 
   // Merge each (token, head)'s chunks: out = Σ_c e^(m_c − M)·acc_c / Σ_c e^(m_c − M)·l_c.
   std::vector<int64_t> first_span(rows + 1, 0);
