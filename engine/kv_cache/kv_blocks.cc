@@ -23,10 +23,10 @@ void KvBlocks::Store(int64_t layer, const int32_t* table, int64_t position, cons
                      const float* values) {
   const int64_t block = Offset(layer, table[position / block_tokens_]);
   const int64_t row = position % block_tokens_;
+  cpu::FloatToHalfStrided(keys, kv_heads_ * head_dim_, block_tokens_, &keys_[block + row]);
   for (int64_t h = 0; h < kv_heads_; ++h) {
-    const int64_t at = block + (h * block_tokens_ + row) * head_dim_;
-    cpu::FloatToHalf(keys + h * head_dim_, head_dim_, &keys_[at]);
-    cpu::FloatToHalf(values + h * head_dim_, head_dim_, &values_[at]);
+    cpu::FloatToHalf(values + h * head_dim_, head_dim_,
+                     &values_[block + (h * block_tokens_ + row) * head_dim_]);
   }
 }
 

@@ -39,7 +39,8 @@ class KvBlocks {
   void Copy(int32_t from, int32_t to);
 
  private:
-  // Layout: [layers, count, kv_heads, block_tokens, head_dim] for keys and for values.
+  // Layout: [layers, count, block] with a block of keys [kv_heads, head_dim, block_tokens]
+  // and a block of values [kv_heads, block_tokens, head_dim] (see cpu::PagedKv).
   int64_t Offset(int64_t layer, int32_t block) const {
     return (layer * count_ + block) * block_size_;
   }

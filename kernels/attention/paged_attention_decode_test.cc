@@ -1,7 +1,7 @@
 // PagedAttentionDecode on the GPU against the CPU backend's attention over the same f16
-// blocks (engine/backend/cpu/attention.h): sequences of 1 to 300 positions over blocks
-// scattered in shuffled order, grouped-query heads, with and without a sliding window.
-// Skips visibly without a GPU.
+// values (engine/backend/cpu/attention.h; its keys relaid by dimension): sequences of 1 to 300
+// positions over blocks scattered in shuffled order, grouped-query heads, with and without a
+// sliding window. Skips visibly without a GPU.
 #include "kernels/attention/paged_attention_decode.h"
 
 #include <algorithm>
@@ -66,13 +66,25 @@ TEST_P(PagedAttentionDecodeTest, MatchesTheCpuAttention) {
   std::vector<__half> out(q.size());
   ASSERT_TRUE(dout->CopyToHost(out.data(), dout->size()).ok());
 
+  // The CPU cache keeps a block's keys by dimension ([kv_heads, head_dim, block_tokens]).
+  std::vector<__half> cpu_keys(keys.size());
+  for (int64_t b = 0; b < total_blocks; ++b) {
+    for (int64_t h = 0; h < shape.kv_heads; ++h) {
+      for (int64_t r = 0; r < shape.block_tokens; ++r) {
+        for (int64_t d = 0; d < shape.head_dim; ++d) {
+          const int64_t head = b * block_size + h * shape.block_tokens * shape.head_dim;
+          cpu_keys[head + d * shape.block_tokens + r] = keys[head + r * shape.head_dim + d];
+        }
+      }
+    }
+  }
   cpu::ThreadPool pool(1);
   const cpu::AttentionShape cpu_shape{shape.heads, shape.kv_heads, shape.head_dim, shape.window};
   const int64_t row = shape.heads * shape.head_dim;
   for (int64_t s = 0; s < shape.sequences; ++s) {
     std::vector<float> query(row), expected(row);
     for (int64_t i = 0; i < row; ++i) query[i] = E::To(q[s * row + i]);
-    const cpu::PagedKv kv{reinterpret_cast<const cpu::Half*>(keys.data()),
+    const cpu::PagedKv kv{reinterpret_cast<const cpu::Half*>(cpu_keys.data()),
                           reinterpret_cast<const cpu::Half*>(values.data()),
                           &all_blocks[s * shape.max_blocks], shape.block_tokens};
     cpu::CausalAttention(cpu_shape, {cpu::AttentionSequence{1, lengths[s] - 1, kv}}, query.data(),

@@ -1,9 +1,9 @@
-// Stores a step's new keys and values into one layer of the paged KV cache on the GPU,
-// in the layout the CPU cache uses (engine/kv_cache/kv_blocks.h): a block is [kv_heads,
-// block_tokens, head_dim], and token t goes to row slots[t] % block_tokens of block
-// slots[t] / block_tokens (the scheduler's block tables give the slots). A negative
-// slot skips its token. `keys` and `values` are [tokens, kv_heads, head_dim]; the caches
-// are the layer's blocks, one after another; all use `dtype`; `slots` is int64 on the
+// Stores a step's new keys and values into one layer of the paged KV cache on the GPU:
+// a block is [kv_heads, block_tokens, head_dim] for keys and values alike (a token's head
+// is one coalesced run; the CPU cache lays keys out by dimension instead), and token t goes to row
+// slots[t] % block_tokens of block slots[t] / block_tokens (the scheduler's block tables give the
+// slots). A negative slot skips its token. `keys` and `values` are [tokens, kv_heads, head_dim];
+// the caches are the layer's blocks, one after another; all use `dtype`; `slots` is int64 on the
 // device.
 #ifndef LLM_KERNELS_KV_CACHE_WRITE_KV_CACHE_H_
 #define LLM_KERNELS_KV_CACHE_WRITE_KV_CACHE_H_

@@ -11,67 +11,175 @@
 namespace llm::cpu {
 namespace {
 
-// Eight 8-lane accumulators reduced to one vector of their eight sums.
-inline __m256 Sum8(const __m256 acc[8]) {
-  const __m256 a = _mm256_hadd_ps(_mm256_hadd_ps(acc[0], acc[1]), _mm256_hadd_ps(acc[2], acc[3]));
-  const __m256 b = _mm256_hadd_ps(_mm256_hadd_ps(acc[4], acc[5]), _mm256_hadd_ps(acc[6], acc[7]));
-  return _mm256_add_ps(_mm256_permute2f128_ps(a, b, 0x20), _mm256_permute2f128_ps(a, b, 0x31));
-}
-
-// out[i] = float(x[i]): a run of keys or values, converted once for every query head
-// of its group.
-void ToFloat(const Half* x, int64_t n, float* out) {
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    _mm256_storeu_ps(out + i,
-                     _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i))));
+// Scores of one run of positions for `kHeads` query heads and `kTiles` tiles of eight
+// positions: acc[h][t] lane i = Σ_d q_h[d] · keys[d][8t + i], where keys is one kv head's
+// keys in a block, [head_dim, block_tokens] (one row of positions per dimension). Each key
+// row is converted from f16 once for every head, and each lane is one position's sum, so
+// no horizontal sums are needed.
+template <int kHeads, int kTiles>
+void ScoreTiles(const float* q, int64_t head_dim, const Half* keys, int64_t block_tokens,
+                __m256 acc[kHeads][kTiles]) {
+  for (int h = 0; h < kHeads; ++h) {
+    for (int t = 0; t < kTiles; ++t) acc[h][t] = _mm256_setzero_ps();
   }
-  for (; i < n; ++i) out[i] = _cvtsh_ss(x[i]);
+  for (int64_t d = 0; d < head_dim; ++d) {
+    __m256 k[kTiles];
+    for (int t = 0; t < kTiles; ++t) {
+      k[t] = _mm256_cvtph_ps(
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(keys + d * block_tokens + 8 * t)));
+    }
+    for (int h = 0; h < kHeads; ++h) {
+      const __m256 qd = _mm256_set1_ps(q[h * head_dim + d]);
+      for (int t = 0; t < kTiles; ++t) acc[h][t] = _mm256_fmadd_ps(qd, k[t], acc[h][t]);
+    }
+  }
 }
 
-// scores[p] = scale · q · keys[p], p < n; keys is [n, head_dim]. With head_dim % 8 == 0,
-// eight positions at a time share each load of q.
-void Scores(const float* q, const float* keys, int64_t n, int64_t head_dim, float scale,
-            float* scores) {
-  int64_t p = 0;
-  for (; head_dim % 8 == 0 && p + 8 <= n; p += 8) {
-    __m256 acc[8];
-    for (__m256& a : acc) a = _mm256_setzero_ps();
-    const float* k = keys + p * head_dim;
-    for (int64_t d = 0; d < head_dim; d += 8) {
-      const __m256 qv = _mm256_loadu_ps(q + d);
-      for (int j = 0; j < 8; ++j) {
-        acc[j] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k + j * head_dim + d), acc[j]);
+// scores[h * stride + i] = scale · q_h · key(first + i) for heads h < kHeads and i < count,
+// where the tiles cover block rows tile_row .. tile_row + 8 · kTiles − 1 and first .. first +
+// count − 1 lies within them (rows outside are computed and dropped).
+template <int kHeads, int kTiles>
+void StoreScoreTiles(const float* q, int64_t head_dim, const Half* keys, int64_t block_tokens,
+                     int64_t tile_row, int64_t first, int64_t count, float scale, float* scores,
+                     int64_t stride) {
+  __m256 acc[kHeads][kTiles];
+  ScoreTiles<kHeads, kTiles>(q, head_dim, keys + tile_row, block_tokens, acc);
+  alignas(32) float lanes[8 * kTiles];
+  for (int h = 0; h < kHeads; ++h) {
+    for (int t = 0; t < kTiles; ++t) {
+      _mm256_store_ps(lanes + 8 * t, _mm256_mul_ps(acc[h][t], _mm256_set1_ps(scale)));
+    }
+    std::copy_n(lanes + (first - tile_row), count, scores + h * stride);
+  }
+}
+
+template <int kTiles>
+void StoreScoreTilesForHeads(int64_t heads, const float* q, int64_t head_dim, const Half* keys,
+                             int64_t block_tokens, int64_t tile_row, int64_t first, int64_t count,
+                             float scale, float* scores, int64_t stride) {
+  for (int64_t h = 0; h < heads; h += 4) {
+    const float* qh = q + h * head_dim;
+    float* sh = scores + h * stride;
+    switch (std::min<int64_t>(4, heads - h)) {
+      case 4:
+        StoreScoreTiles<4, kTiles>(qh, head_dim, keys, block_tokens, tile_row, first, count, scale,
+                                   sh, stride);
+        break;
+      case 3:
+        StoreScoreTiles<3, kTiles>(qh, head_dim, keys, block_tokens, tile_row, first, count, scale,
+                                   sh, stride);
+        break;
+      case 2:
+        StoreScoreTiles<2, kTiles>(qh, head_dim, keys, block_tokens, tile_row, first, count, scale,
+                                   sh, stride);
+        break;
+      default:
+        StoreScoreTiles<1, kTiles>(qh, head_dim, keys, block_tokens, tile_row, first, count, scale,
+                                   sh, stride);
+    }
+  }
+}
+
+// scores[h * stride + i] = scale · q_h · key(row + i) for the `heads` query heads of one kv
+// head (q holds their rows, [heads, head_dim]) and i < run, where keys is that kv head's
+// [head_dim, block_tokens] in a block. Each score sums over dimensions in order.
+void GroupScores(const float* q, int64_t heads, int64_t head_dim, const Half* keys,
+                 int64_t block_tokens, int64_t row, int64_t run, float scale, float* scores,
+                 int64_t stride) {
+  if (block_tokens % 8 != 0) {
+    for (int64_t h = 0; h < heads; ++h) {
+      for (int64_t i = 0; i < run; ++i) {
+        float sum = 0.0f;
+        for (int64_t d = 0; d < head_dim; ++d) {
+          sum = std::fma(q[h * head_dim + d], _cvtsh_ss(keys[d * block_tokens + row + i]), sum);
+        }
+        scores[h * stride + i] = sum * scale;
       }
     }
-    _mm256_storeu_ps(scores + p, _mm256_mul_ps(Sum8(acc), _mm256_set1_ps(scale)));
+    return;
   }
-  for (; p < n; ++p) {
-    float sum = 0.0f;
-    for (int64_t d = 0; d < head_dim; ++d) sum += q[d] * keys[p * head_dim + d];
-    scores[p] = sum * scale;
+  // Sixteen positions at a time keep eight independent sums in flight for four heads.
+  for (int64_t tile = row / 8 * 8; tile < row + run;) {
+    const int64_t first = std::max(tile, row);
+    if (tile + 16 <= block_tokens && row + run > tile + 8) {
+      const int64_t count = std::min(tile + 16, row + run) - first;
+      StoreScoreTilesForHeads<2>(heads, q, head_dim, keys, block_tokens, tile, first, count, scale,
+                                 scores + (first - row), stride);
+      tile += 16;
+    } else {
+      const int64_t count = std::min(tile + 8, row + run) - first;
+      StoreScoreTilesForHeads<1>(heads, q, head_dim, keys, block_tokens, tile, first, count, scale,
+                                 scores + (first - row), stride);
+      tile += 8;
+    }
   }
 }
 
-// out += Σ_p weights[p] · values[p]; values is [n, head_dim]. Each output element sums
-// in position order. Sixty-four dimensions at a time keep eight independent vector sums
-// in registers, so the multiply-adds do not wait on each other.
-void AddWeightedSum(const float* weights, const float* values, int64_t n, int64_t head_dim,
-                    float* out) {
-  int64_t d0 = 0;
-  for (; head_dim % 8 == 0 && d0 + 64 <= head_dim; d0 += 64) {
-    __m256 acc[8];
-    for (int j = 0; j < 8; ++j) acc[j] = _mm256_loadu_ps(out + d0 + 8 * j);
-    for (int64_t p = 0; p < n; ++p) {
-      const __m256 w = _mm256_set1_ps(weights[p]);
-      const float* v = values + p * head_dim + d0;
-      for (int j = 0; j < 8; ++j) acc[j] = _mm256_fmadd_ps(w, _mm256_loadu_ps(v + 8 * j), acc[j]);
-    }
-    for (int j = 0; j < 8; ++j) _mm256_storeu_ps(out + d0 + 8 * j, acc[j]);
+// out_h[d0 .. d0 + 8·kVecs) += Σ_i weights[h * stride + i] · values[i][d0 ..] for kHeads
+// heads; values is [run, head_dim] in f16, each row converted once for every head.
+template <int kHeads, int kVecs>
+void WeightedSumTile(const float* weights, int64_t stride, const Half* values, int64_t run,
+                     int64_t head_dim, int64_t d0, float* out) {
+  __m256 acc[kHeads][kVecs];
+  for (int h = 0; h < kHeads; ++h) {
+    for (int v = 0; v < kVecs; ++v) acc[h][v] = _mm256_loadu_ps(out + h * head_dim + d0 + 8 * v);
   }
-  for (int64_t p = 0; p < n; ++p) {
-    for (int64_t d = d0; d < head_dim; ++d)
-      out[d] = std::fma(weights[p], values[p * head_dim + d], out[d]);
+  for (int64_t i = 0; i < run; ++i) {
+    __m256 w[kHeads];
+    for (int h = 0; h < kHeads; ++h) w[h] = _mm256_set1_ps(weights[h * stride + i]);
+    for (int v = 0; v < kVecs; ++v) {
+      const __m256 x = _mm256_cvtph_ps(
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(values + i * head_dim + d0 + 8 * v)));
+      for (int h = 0; h < kHeads; ++h) acc[h][v] = _mm256_fmadd_ps(w[h], x, acc[h][v]);
+    }
+  }
+  for (int h = 0; h < kHeads; ++h) {
+    for (int v = 0; v < kVecs; ++v) _mm256_storeu_ps(out + h * head_dim + d0 + 8 * v, acc[h][v]);
+  }
+}
+
+template <int kHeads>
+void WeightedSumForHeads(const float* weights, int64_t stride, const Half* values, int64_t run,
+                         int64_t head_dim, float* out) {
+  int64_t d0 = 0;
+  for (; d0 + 32 <= head_dim; d0 += 32) {
+    WeightedSumTile<kHeads, 4>(weights, stride, values, run, head_dim, d0, out);
+  }
+  for (; d0 < head_dim; d0 += 8) {
+    WeightedSumTile<kHeads, 1>(weights, stride, values, run, head_dim, d0, out);
+  }
+}
+
+// out[h, :] += Σ_i weights[h * stride + i] · values[i, :] for the `heads` query heads of one
+// kv head; values is that kv head's [run, head_dim] rows in a block. Each output element
+// sums in position order.
+void GroupWeightedSum(const float* weights, int64_t stride, int64_t heads, const Half* values,
+                      int64_t run, int64_t head_dim, float* out) {
+  if (head_dim % 8 != 0) {
+    for (int64_t h = 0; h < heads; ++h) {
+      for (int64_t i = 0; i < run; ++i) {
+        for (int64_t d = 0; d < head_dim; ++d) {
+          out[h * head_dim + d] = std::fma(
+              weights[h * stride + i], _cvtsh_ss(values[i * head_dim + d]), out[h * head_dim + d]);
+        }
+      }
+    }
+    return;
+  }
+  // Three heads at a time: twelve accumulators in registers.
+  for (int64_t h = 0; h < heads; h += 3) {
+    const float* wh = weights + h * stride;
+    float* oh = out + h * head_dim;
+    switch (std::min<int64_t>(3, heads - h)) {
+      case 3:
+        WeightedSumForHeads<3>(wh, stride, values, run, head_dim, oh);
+        break;
+      case 2:
+        WeightedSumForHeads<2>(wh, stride, values, run, head_dim, oh);
+        break;
+      default:
+        WeightedSumForHeads<1>(wh, stride, values, run, head_dim, oh);
+    }
   }
 }
 
@@ -127,27 +235,23 @@ void CausalAttention(const AttentionShape& shape, absl::Span<const AttentionSequ
   const int64_t entries = static_cast<int64_t>(spans.size()) * heads;
   std::vector<float> maxima(entries), sums(entries), partial(entries * head_dim);
 
-  // Work items: spans. A block holds every kv head's run of its positions side by side,
-  // so visiting the heads inside each run reads the span's keys (then values) front to
-  // back, which the hardware prefetcher follows; the heads of a group share each run,
-  // converted from f16 once for all of them.
+  // Work items: spans. A block holds every kv head's part side by side, so visiting the
+  // heads inside each run reads the span's keys (then values) front to back, which the
+  // hardware prefetcher follows; the query heads of a group share each f16 conversion.
   pool.ParallelFor(static_cast<int64_t>(spans.size()), 1, [&](int64_t begin, int64_t end) {
-    thread_local std::vector<float> scores, run_f32;
+    thread_local std::vector<float> scores;
     for (int64_t s = begin; s < end; ++s) {
       const Span& span = spans[s];
       const PagedKv& kv = span.seq->kv;
-      const int64_t run_size = kv.block_tokens * head_dim;
-      run_f32.resize(run_size);
+      const int64_t kv_size = kv.block_tokens * head_dim;  // One kv head's part of a block.
       scores.resize(heads * span.count);
       ForEachRun(kv, kv_heads, head_dim, span.first, span.count,
                  [&](int64_t block, int64_t row, int64_t index, int64_t run) {
                    for (int64_t kv_head = 0; kv_head < kv_heads; ++kv_head) {
-                     ToFloat(kv.keys + block + (kv_head * kv.block_tokens + row) * head_dim,
-                             run * head_dim, run_f32.data());
-                     for (int64_t h = kv_head * group; h < (kv_head + 1) * group; ++h) {
-                       Scores(q + (span.row * heads + h) * head_dim, run_f32.data(), run, head_dim,
-                              scale, &scores[h * span.count + index]);
-                     }
+                     const int64_t h = kv_head * group;
+                     GroupScores(q + (span.row * heads + h) * head_dim, group, head_dim,
+                                 kv.keys + block + kv_head * kv_size, kv.block_tokens, row, run,
+                                 scale, &scores[h * span.count + index], span.count);
                    }
                  });
       for (int64_t h = 0; h < heads; ++h) {
@@ -160,12 +264,10 @@ void CausalAttention(const AttentionShape& shape, absl::Span<const AttentionSequ
       ForEachRun(kv, kv_heads, head_dim, span.first, span.count,
                  [&](int64_t block, int64_t row, int64_t index, int64_t run) {
                    for (int64_t kv_head = 0; kv_head < kv_heads; ++kv_head) {
-                     ToFloat(kv.values + block + (kv_head * kv.block_tokens + row) * head_dim,
-                             run * head_dim, run_f32.data());
-                     for (int64_t h = kv_head * group; h < (kv_head + 1) * group; ++h) {
-                       AddWeightedSum(&scores[h * span.count + index], run_f32.data(), run,
+                     const int64_t h = kv_head * group;
+                     GroupWeightedSum(&scores[h * span.count + index], span.count, group,
+                                      kv.values + block + kv_head * kv_size + row * head_dim, run,
                                       head_dim, &partial[(s * heads + h) * head_dim]);
-                     }
                    }
                  });
     }

@@ -18,10 +18,11 @@ struct AttentionShape {
   int64_t window = 0;  // Sliding window (Mistral): the last `window` positions; 0 is all.
 };
 
-// One layer of a sequence's keys and values in the paged KV cache. Position p is row
-// p % block_tokens of block block_table[p / block_tokens]; a block is [kv_heads,
-// block_tokens, head_dim] in f16, so a head's keys within a block are one run (f16
-// halves the bytes each decoded token reads).
+// One layer of a sequence's keys and values in the paged KV cache, in f16 (half the
+// bytes each decoded token reads). Position p is row p % block_tokens of block
+// block_table[p / block_tokens]. A block of values is [kv_heads, block_tokens, head_dim];
+// a block of keys is [kv_heads, head_dim, block_tokens], a row of positions per
+// dimension, so one vector multiply-add scores eight positions without horizontal sums.
 struct PagedKv {
   const Half* keys;    // Block 0 of the layer; block b starts b * block size later.
   const Half* values;  // Laid out as keys.

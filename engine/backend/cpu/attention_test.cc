@@ -77,10 +77,13 @@ TEST_P(AttentionTest, MatchesTheFormula) {
   std::vector<Half> k16(table.size() * block_size, 0x7e00), v16(k16.size(), 0x7e00);  // NaN.
   for (int64_t kv = 0; kv < c.kv_heads; ++kv) {
     for (int64_t p = 0; p < positions; ++p) {
-      const int64_t at = table[p / c.block_tokens] * block_size +
-                         (kv * c.block_tokens + p % c.block_tokens) * c.head_dim;
-      FloatToHalf(&k[(kv * positions + p) * c.head_dim], c.head_dim, &k16[at]);
-      FloatToHalf(&v[(kv * positions + p) * c.head_dim], c.head_dim, &v16[at]);
+      const int64_t block = table[p / c.block_tokens] * block_size, row = p % c.block_tokens;
+      FloatToHalf(&v[(kv * positions + p) * c.head_dim], c.head_dim,
+                  &v16[block + (kv * c.block_tokens + row) * c.head_dim]);
+      for (int64_t d = 0; d < c.head_dim; ++d) {  // Keys: a row of positions per dimension.
+        k16[block + (kv * c.head_dim + d) * c.block_tokens + row] =
+            _cvtss_sh(k[(kv * positions + p) * c.head_dim + d], 0);
+      }
     }
   }
   std::vector<float> out(q.size(), NAN);
@@ -114,7 +117,10 @@ INSTANTIATE_TEST_SUITE_P(
                     Case{4, 4, 128, 127, 2, 2, 16},       // Chunk boundary, plain multi-head.
                     Case{8, 1, 64, 10, 40, 3, 16},        // Prefill, multi-query.
                     Case{6, 2, 20, 50, 5, 2, 16},         // head_dim not a multiple of 8.
+                    Case{14, 2, 64, 70, 2, 2, 16},        // Seven heads per kv head.
                     Case{4, 2, 64, 200, 3, 2, 7},         // Odd block size, runs of any length.
+                    Case{4, 2, 64, 100, 3, 2, 8},         // One tile of eight positions a block.
+                    Case{4, 2, 96, 100, 9, 2, 24},        // Tiles of sixteen and eight.
                     Case{4, 2, 64, 90, 4, 2, 256},        // One block larger than a chunk.
                     Case{4, 2, 64, 150, 6, 2, 16, 40}));  // Sliding window.
 

@@ -60,6 +60,10 @@ void FloatToHalf(const float* x, int64_t n, Half* out) {
   for (; i < n; ++i) out[i] = _cvtss_sh(x[i], _MM_FROUND_TO_NEAREST_INT);
 }
 
+void FloatToHalfStrided(const float* x, int64_t n, int64_t stride, Half* out) {
+  for (int64_t i = 0; i < n; ++i) out[i * stride] = _cvtss_sh(x[i], _MM_FROUND_TO_NEAREST_INT);
+}
+
 float Dot(const float* a, const float* b, int64_t n) {
   // Four independent accumulators hide the FMA latency.
   __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();

@@ -13,6 +13,9 @@ using Half = uint16_t;
 // out[i] = f16(x[i]), rounded to nearest even.
 void FloatToHalf(const float* x, int64_t n, Half* out);
 
+// out[i * stride] = f16(x[i]): a column of a row-major f16 matrix.
+void FloatToHalfStrided(const float* x, int64_t n, int64_t stride, Half* out);
+
 // sum_i a[i] * b[i]
 float Dot(const float* a, const float* b, int64_t n);
 
