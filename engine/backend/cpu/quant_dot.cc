@@ -16,6 +16,8 @@ namespace {
 struct Avx2 {
   // Tokens a rows8 kernel keeps in registers at once (sixteen vector registers).
   static constexpr int64_t kRows8Tokens = 4;
+  // Whether DotU8S8 is exact for any u8 (AVX2's goes through saturating 16-bit sums).
+  static constexpr bool kExactU8S8 = false;
   // u8 × s8 pairs to int16 (no overflow: |products| ≤ 31·127·2), then pairs to int32.
   static __m256i DotU8S8(__m256i u, __m256i s) {
     return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
@@ -48,6 +50,7 @@ void QuantizeRowQ8(const float* x, int64_t n, BlockQ8* out) {
     }
     out[b].d = d;
     out[b].sum = d * static_cast<float>(sum);
+    out[b].q_sum = sum;
   }
 }
 
@@ -86,10 +89,14 @@ std::vector<uint8_t> RepackRows8(DType type, int64_t rows, int64_t cols, const u
         p += 16;
       }
       // Four-byte runs of the stored values, lane 4r + i of vector j taking byte 4j + i of
-      // row r: Q8_0's values 4j..4j+3; for 4-bit types qs[k] holds values k and k + 16 as
-      // its low and high nibbles, just what vector j wants.
+      // row r: Q8_0's values 4j..4j+3, stored as unsigned (q + 128) for the u8 × s8
+      // instruction; for 4-bit types qs[k] holds values k and k + 16 as its low and high
+      // nibbles, just what vector j wants.
       for (int j = 0; j < values_bytes / 4; ++j) {
         for (int r = 0; r < 8; ++r) std::memcpy(p + 4 * r, stored[r] + header + 4 * j, 4);
+        if (type == DType::kQ8_0) {
+          for (int i = 0; i < 32; ++i) p[i] ^= 0x80;
+        }
         p += 32;
       }
     }

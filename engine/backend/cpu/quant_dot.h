@@ -16,10 +16,11 @@
 
 namespace llm::cpu {
 
-// 32 activations as d·q, with their sum (d·Σq) for the weight types that have a min.
+// 32 activations as d·q, with their sums.
 struct BlockQ8 {
   float d;
-  float sum;
+  float sum;      // d · Σ q: what a weight block's offset (its min) multiplies.
+  int32_t q_sum;  // Σ q, exact: corrects products taken with weights stored as unsigned.
   int8_t q[32];
 };
 

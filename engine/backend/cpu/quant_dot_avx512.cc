@@ -14,6 +14,8 @@ namespace {
 struct Avx512Vnni {
   // Tokens a rows8 kernel keeps in registers at once (thirty-two vector registers).
   static constexpr int64_t kRows8Tokens = 8;
+  // Whether DotU8S8 is exact for any u8 (AVX2's goes through saturating 16-bit sums).
+  static constexpr bool kExactU8S8 = true;
   static __m256i DotU8S8(__m256i u, __m256i s) {
     return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s);
   }
