@@ -27,6 +27,22 @@ TEST(VecTest, ExpMatchesLibm) {
   EXPECT_NEAR(sum, expected_sum, 1e-6 * expected_sum);
 }
 
+TEST(VecTest, SiluMulMatchesTheFormula) {
+  // Gates from −120 to 120 (past e^±88, where float exp overflows) and a tail that is not
+  // a multiple of eight.
+  std::vector<float> gate, up;
+  for (float v = -120.0f; v <= 120.0f; v += 0.0731f) {
+    gate.push_back(v);
+    up.push_back(0.5f + std::fmod(v * 7.0f, 3.0f));
+  }
+  std::vector<float> out(gate.size(), NAN);
+  SiluMul(gate.data(), up.data(), static_cast<int64_t>(gate.size()), out.data());
+  for (size_t i = 0; i < gate.size(); ++i) {
+    const double g = gate[i], expected = g / (1.0 + std::exp(-g)) * up[i];
+    ASSERT_NEAR(out[i], expected, 4e-7 * std::fabs(expected) + 1e-30) << g;
+  }
+}
+
 TEST(VecTest, SoftmaxSumsToOneAndKeepsOrder) {
   std::mt19937 rng(3);
   std::normal_distribution<float> normal(0.0f, 5.0f);
