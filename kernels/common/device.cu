@@ -23,4 +23,6 @@ absl::StatusOr<std::string> CudaDeviceName(int index) {
   return absl::StrCat(prop.name, " (sm_", prop.major, prop.minor, ")");
 }
 
+absl::Status CudaSetDevice(int index) { return CudaStatus(cudaSetDevice(index), "cudaSetDevice"); }
+
 }  // namespace llm::kernels

@@ -19,6 +19,9 @@ absl::StatusOr<int> CudaDeviceCount();
 // Name and compute capability of device `index`, such as "NVIDIA H100 80GB HBM3 (sm_90)".
 absl::StatusOr<std::string> CudaDeviceName(int index);
 
+// Makes device `index` the calling thread's current device.
+absl::Status CudaSetDevice(int index);
+
 }  // namespace llm::kernels
 
 #endif  // LLM_KERNELS_COMMON_DEVICE_H_

@@ -36,7 +36,7 @@ CUDA_LINKOPTS = [
     "-lpthread",
 ]
 
-def llm_cuda_library(name, srcs, hdrs = [], cuda_deps = [], deps = [], **kwargs):
+def llm_cuda_library(name, srcs, hdrs = [], cuda_deps = [], deps = [], cc_hdrs = [], **kwargs):
     """Compiles `srcs` (.cu) with nvcc; exposes `hdrs` (host launchers) to C++.
 
     Args:
@@ -45,6 +45,7 @@ def llm_cuda_library(name, srcs, hdrs = [], cuda_deps = [], deps = [], **kwargs)
       hdrs: headers C++ code includes (keep CUDA types out of them).
       cuda_deps: other llm_cuda_library targets whose headers these .cu files include.
       deps: C++ dependencies of the headers.
+      cc_hdrs: headers of C++ libraries in `deps` that the .cu files include.
       **kwargs: passed to the cc_library (visibility, tags).
     """
     archive = "lib%s_device.a" % name
@@ -56,7 +57,7 @@ def llm_cuda_library(name, srcs, hdrs = [], cuda_deps = [], deps = [], **kwargs)
     )
     native.genrule(
         name = name + "_nvcc",
-        srcs = srcs + visible_hdrs,
+        srcs = srcs + visible_hdrs + cc_hdrs,
         outs = [archive],
         cmd = " ".join([
             "set -e;",
