@@ -132,7 +132,7 @@ int Run(int argc, char** argv) {
   std::vector<float> logits(config.vocab_size);
 
   const absl::Time prefill_start = absl::Now();
-  model->Forward(prompt, 0, cache, logits.data(), pool);
+  ExitIfError("forward pass", model->Forward(prompt, 0, cache, logits.data(), pool));
   const double prefill_s = absl::ToDoubleSeconds(absl::Now() - prefill_start);
 
   const absl::Time decode_start = absl::Now();
@@ -154,7 +154,7 @@ int Run(int argc, char** argv) {
     }
     std::fflush(stdout);
     if (generated == max_tokens || text.matched_stop().has_value()) break;
-    model->Forward({token}, position++, cache, logits.data(), pool);
+    ExitIfError("forward pass", model->Forward({token}, position++, cache, logits.data(), pool));
   }
   if (!absl::GetFlag(FLAGS_token_ids)) std::printf("%s\n", text.Finish().c_str());
   const double decode_s = absl::ToDoubleSeconds(absl::Now() - decode_start);

@@ -22,6 +22,12 @@ def default_model_path():
     return pathlib.Path(cache) / "llm-serving" / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
+# Two computations of the same model that round differently (8-bit activations turn
+# rounding into logit moves of up to a few tenths) may pick different greedy tokens only
+# where the two tokens are within this many logits of each other.
+NEAR_TIE = 0.5
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -106,9 +112,9 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-def start_engine(processes, *flags):
-    """Starts an engine on the default model with `flags` and waits until its health is
-    SERVING: (process, grpc port, metrics port)."""
+def start_engine(processes, *flags, env=None):
+    """Starts an engine on the default model with `flags` (and environment `env`) and
+    waits until its health is SERVING: (process, grpc port, metrics port)."""
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
@@ -118,7 +124,7 @@ def start_engine(processes, *flags):
     proc = processes(
         [ENGINE, f"--listen=127.0.0.1:{port}", f"--metrics_listen=127.0.0.1:{metrics_port}",
          *flags],
-        {"MODEL_PATH": str(model)},
+        {"MODEL_PATH": str(model), **(env or {})},
     )
     with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
         stub = health_pb2_grpc.HealthStub(channel)

@@ -74,6 +74,7 @@ absl::StatusOr<EngineConfig> EngineConfigFromEnv(const EnvLookup& env) {
   // The Jinja source is used verbatim: whitespace is significant in templates.
   config.chat_template_jinja = env("LEPTON_CHAT_TEMPLATE_JINJA").value_or("");
   config.hf_token = EnvString(env, "HUGGING_FACE_HUB_TOKEN");
+  ASSIGN_OR_RETURN(config.tensor_parallel, EnvInt(env, "TENSOR_PARALLEL", 1, 1, 64));
   return config;
 }
 
@@ -89,7 +90,8 @@ std::string EngineConfig::Describe() const {
       " LEPTON_CHAT_TEMPLATE_JINJA=",
       chat_template_jinja.empty() ? "(unset)"
                                   : absl::StrCat("(", chat_template_jinja.size(), " bytes)"),
-      " HUGGING_FACE_HUB_TOKEN=", hf_token.empty() ? "(unset)" : "(set)");
+      " HUGGING_FACE_HUB_TOKEN=", hf_token.empty() ? "(unset)" : "(set)",
+      " TENSOR_PARALLEL=", tensor_parallel);
 }
 
 }  // namespace llm

@@ -32,6 +32,7 @@ TEST(EngineConfigTest, ReadsEverySetting) {
       {"LEPTON_CHAT_TEMPLATE", "Llama-2"},
       {"LEPTON_CHAT_TEMPLATE_JINJA", "{{ messages[0]['content'] }} "},
       {"HUGGING_FACE_HUB_TOKEN", "hf_secret"},
+      {"TENSOR_PARALLEL", "4"},
   }));
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->model_path, "meta-llama/Llama-2-13b-chat-hf");
@@ -46,6 +47,7 @@ TEST(EngineConfigTest, ReadsEverySetting) {
   EXPECT_EQ(config->chat_template_name, "llama-2");
   EXPECT_EQ(config->chat_template_jinja, "{{ messages[0]['content'] }} ");
   EXPECT_EQ(config->hf_token, "hf_secret");
+  EXPECT_EQ(config->tensor_parallel, 4);
 }
 
 TEST(EngineConfigTest, DescribeNeverShowsTheToken) {
@@ -70,6 +72,8 @@ TEST(EngineConfigTest, BadValuesNameTheVariable) {
            Case{"LORAS", "a:x|b:x", "'x' appears twice"},
            Case{"LORAS", "a:bad name", "adapter name"},
            Case{"LEPTON_CHAT_TEMPLATE", "llama-9", "expected one of"},
+           Case{"TENSOR_PARALLEL", "0", "TENSOR_PARALLEL='0'"},
+           Case{"TENSOR_PARALLEL", "two", "TENSOR_PARALLEL='two'"},
        }) {
     absl::StatusOr<EngineConfig> config =
         EngineConfigFromEnv(MapEnv({{"HOME", "/h"}, {c.variable, c.value}}));

@@ -205,10 +205,75 @@ absl::StatusOr<std::unique_ptr<LlamaModel>> LlamaModel::FromWeights(
   model->rope_inv_freq_ = RopeInvFreq(c, c.context_length);
   model->rope_attention_factor_ = RopeAttentionFactor(c);
   model->weights_ = std::move(weights);
+  model->heads_ = c.num_heads;
+  model->kv_heads_ = c.num_kv_heads;
+  model->ffn_ = c.intermediate_size;
+  model->vocab_shard_ = c.vocab_size;
+  if (options.tensor_parallel_size > 1) {
+    if (absl::Status s =
+            model->TakeShard(options.tensor_parallel_rank, options.tensor_parallel_size);
+        !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          g.path(), ": TENSOR_PARALLEL=", options.tensor_parallel_size, ": ", s.message()));
+    }
+  }
   model->PrefaultWeights();
   if (options.int8_weights) model->QuantizeInt8();
   model->RepackRows8();
   return model;
+}
+
+absl::Status LlamaModel::TakeShard(int rank, int size) {
+  const ModelConfig& c = config_;
+  if (c.num_kv_heads % size != 0 || c.intermediate_size % size != 0) {
+    return absl::InvalidArgumentError(absl::StrCat("the ranks must split the kv heads (",
+                                                   c.num_kv_heads, ") and the MLP width (",
+                                                   c.intermediate_size, ") evenly"));
+  }
+  rank_ = rank;
+  ranks_ = size;
+  heads_ = c.num_heads / size;
+  kv_heads_ = c.num_kv_heads / size;
+  ffn_ = c.intermediate_size / size;
+  vocab_shard_ = (c.vocab_size + size - 1) / size;
+  const int64_t q_dim = heads_ * c.head_dim, kv_dim = kv_heads_ * c.head_dim;
+  auto slice = [rank](const std::vector<float>& v, int64_t n) {
+    return std::vector<float>(v.begin() + rank * n, v.begin() + (rank + 1) * n);
+  };
+  auto columns = [&](WeightView& w, int64_t n, const char* name) -> absl::Status {
+    owned_weights_.emplace_back();
+    absl::StatusOr<WeightView> part = cpu::SliceColumns(w, rank * n, n, owned_weights_.back());
+    if (!part.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(name, ": ", part.status().message()));
+    }
+    w = *part;
+    return absl::OkStatus();
+  };
+  for (Layer& layer : layers_) {
+    layer.q = cpu::SliceRows(layer.q, rank * q_dim, q_dim);
+    layer.k = cpu::SliceRows(layer.k, rank * kv_dim, kv_dim);
+    layer.v = cpu::SliceRows(layer.v, rank * kv_dim, kv_dim);
+    if (c.qkv_bias) {
+      layer.q_bias = slice(layer.q_bias, q_dim);
+      layer.k_bias = slice(layer.k_bias, kv_dim);
+      layer.v_bias = slice(layer.v_bias, kv_dim);
+    }
+    layer.gate = cpu::SliceRows(layer.gate, rank * ffn_, ffn_);
+    layer.up = cpu::SliceRows(layer.up, rank * ffn_, ffn_);
+    RETURN_IF_ERROR(columns(layer.o, q_dim, "attention output"));
+    RETURN_IF_ERROR(columns(layer.down, ffn_, "MLP down projection"));
+  }
+  const int64_t vocab_begin = std::min<int64_t>(c.vocab_size, rank * vocab_shard_);
+  lm_head_ =
+      cpu::SliceRows(lm_head_, vocab_begin, std::min(vocab_shard_, c.vocab_size - vocab_begin));
+  return absl::OkStatus();
+}
+
+ModelConfig LlamaModel::KvConfig() const {
+  ModelConfig kv = config_;
+  kv.num_heads = heads_;
+  kv.num_kv_heads = kv_heads_;
+  return kv;
 }
 
 std::vector<cpu::WeightView*> LlamaModel::Matrices() {
@@ -310,18 +375,23 @@ void LlamaModel::RepackRows8() {
   }
 }
 
-void LlamaModel::Forward(const std::vector<int32_t>& tokens, int64_t start, KvBlocks& cache,
-                         float* logits, cpu::ThreadPool& pool) const {
+absl::Status LlamaModel::Forward(const std::vector<int32_t>& tokens, int64_t start, KvBlocks& cache,
+                                 float* logits, cpu::ThreadPool& pool) const {
   std::vector<int32_t> table(cache.count());
   std::iota(table.begin(), table.end(), 0);
-  Forward({SequenceStep{tokens, start, table.data()}}, cache, logits, pool);
+  return Forward({SequenceStep{tokens, start, table.data()}}, cache, logits, pool);
 }
 
-void LlamaModel::Forward(const std::vector<SequenceStep>& steps, KvBlocks& cache, float* logits,
-                         cpu::ThreadPool& pool) const {
+absl::Status LlamaModel::Forward(const std::vector<SequenceStep>& steps, KvBlocks& cache,
+                                 float* logits, cpu::ThreadPool& pool, Communicator* comm) const {
   const ModelConfig& c = config_;
   const int64_t hidden = c.hidden_size, head_dim = c.head_dim;
-  const int64_t q_dim = c.num_heads * head_dim, kv_dim = c.num_kv_heads * head_dim;
+  const int64_t q_dim = heads_ * head_dim, kv_dim = kv_heads_ * head_dim;  // This shard's.
+  // A row-parallel product holds this rank's partial sums until the ranks add them up.
+  auto all_reduce = [&](std::vector<float>& partial) {
+    return ranks_ == 1 ? absl::OkStatus()
+                       : comm->AllReduceSum(partial.data(), static_cast<int64_t>(partial.size()));
+  };
 
   // All steps' tokens side by side: token j belongs to step owner[j], at position[j].
   std::vector<int64_t> first(steps.size() + 1, 0);
@@ -359,7 +429,7 @@ void LlamaModel::Forward(const std::vector<SequenceStep>& steps, KvBlocks& cache
   // Activations, row-major [token, features].
   std::vector<float> x(n * hidden), h(n * hidden), q(n * q_dim), k(n * kv_dim), v(n * kv_dim);
   std::vector<float> attn(n * q_dim), proj(n * hidden);
-  std::vector<float> gate(n * c.intermediate_size), up(n * c.intermediate_size);
+  std::vector<float> gate(n * ffn_), up(n * ffn_);
 
   for (size_t i = 0; i < steps.size(); ++i) {
     for (int64_t j = first[i]; j < first[i + 1]; ++j) {
@@ -374,7 +444,7 @@ void LlamaModel::Forward(const std::vector<SequenceStep>& steps, KvBlocks& cache
       for (int64_t t = begin; t < end; ++t) fn(t);
     });
   };
-  const int64_t ffn = c.intermediate_size;
+  const int64_t ffn = ffn_;
   for (int64_t l = 0; l < c.num_layers; ++l) {
     const Layer& layer = layers_[l];
     per_token([&](int64_t t) {
@@ -390,10 +460,10 @@ void LlamaModel::Forward(const std::vector<SequenceStep>& steps, KvBlocks& cache
       }
       const float* cos = &rope_cos[t * half];
       const float* sin = &rope_sin[t * half];
-      for (int64_t hd = 0; hd < c.num_heads; ++hd) {
+      for (int64_t hd = 0; hd < heads_; ++hd) {
         ApplyRope(&q[t * q_dim + hd * head_dim], head_dim, c.rope_style, cos, sin);
       }
-      for (int64_t hd = 0; hd < c.num_kv_heads; ++hd) {
+      for (int64_t hd = 0; hd < kv_heads_; ++hd) {
         ApplyRope(&k[t * kv_dim + hd * head_dim], head_dim, c.rope_style, cos, sin);
       }
       cache.Store(l, steps[owner[t]].block_table, position[t], &k[t * kv_dim], &v[t * kv_dim]);
@@ -402,9 +472,10 @@ void LlamaModel::Forward(const std::vector<SequenceStep>& steps, KvBlocks& cache
       attention[i] = {first[i + 1] - first[i], steps[i].start,
                       cache.Layer(l, steps[i].block_table)};
     }
-    cpu::CausalAttention({c.num_heads, c.num_kv_heads, head_dim, c.sliding_window}, attention,
-                         q.data(), attn.data(), pool);
+    cpu::CausalAttention({heads_, kv_heads_, head_dim, c.sliding_window}, attention, q.data(),
+                         attn.data(), pool);
     cpu::MatMul(layer.o, attn.data(), n, proj.data(), pool);
+    RETURN_IF_ERROR(all_reduce(proj));
     per_token([&](int64_t t) {
       for (int64_t i = t * hidden; i < (t + 1) * hidden; ++i) x[i] += proj[i];
       cpu::RmsNorm(&x[t * hidden], layer.ffn_norm.data(), c.rms_norm_eps, hidden, &h[t * hidden]);
@@ -412,6 +483,7 @@ void LlamaModel::Forward(const std::vector<SequenceStep>& steps, KvBlocks& cache
     cpu::MatMuls({{&layer.gate, gate.data()}, {&layer.up, up.data()}}, h.data(), n, pool);
     per_token([&](int64_t t) { cpu::SiluMul(&gate[t * ffn], &up[t * ffn], ffn, &gate[t * ffn]); });
     cpu::MatMul(layer.down, gate.data(), n, proj.data(), pool);
+    RETURN_IF_ERROR(all_reduce(proj));
     per_token([&](int64_t t) {
       for (int64_t i = t * hidden; i < (t + 1) * hidden; ++i) x[i] += proj[i];
     });
@@ -424,7 +496,27 @@ void LlamaModel::Forward(const std::vector<SequenceStep>& steps, KvBlocks& cache
                    &h[rows++ * hidden]);
     }
   }
-  cpu::MatMul(lm_head_, h.data(), rows, logits, pool);
+  if (ranks_ == 1) {
+    cpu::MatMul(lm_head_, h.data(), rows, logits, pool);
+    return absl::OkStatus();
+  }
+  // Vocabulary-parallel LM head: each rank's [rows, vocab_shard_] block (the last one
+  // padded), gathered as [rank, rows, vocab_shard_], then laid out as [rows, vocab].
+  std::vector<float> mine(rows * vocab_shard_, 0.0f), all(ranks_ * mine.size());
+  std::vector<float> part(rows * lm_head_.rows);
+  cpu::MatMul(lm_head_, h.data(), rows, part.data(), pool);
+  for (int64_t r = 0; r < rows; ++r) {
+    std::copy_n(&part[r * lm_head_.rows], lm_head_.rows, &mine[r * vocab_shard_]);
+  }
+  RETURN_IF_ERROR(comm->AllGather(mine.data(), static_cast<int64_t>(mine.size()), all.data()));
+  for (int rank = 0; rank < ranks_; ++rank) {
+    const int64_t begin = std::min<int64_t>(c.vocab_size, rank * vocab_shard_);
+    const int64_t count = std::min(vocab_shard_, c.vocab_size - begin);
+    for (int64_t r = 0; r < rows; ++r) {
+      std::copy_n(&all[(rank * rows + r) * vocab_shard_], count, &logits[r * c.vocab_size + begin]);
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace llm

@@ -18,6 +18,7 @@
 #include "engine/model/gguf/gguf_file.h"
 #include "engine/model/model_config.h"
 #include "engine/model/weight_source.h"
+#include "engine/parallel/communicator.h"
 
 namespace llm {
 
@@ -35,6 +36,9 @@ struct LoadOptions {
   // USE_INT: re-store float weight matrices as INT8 with per-output-channel scales
   // (cpu/int8_weights.h); quantized GGUF tensors are used as they are.
   bool int8_weights = false;
+  // TENSOR_PARALLEL: load shard `tensor_parallel_rank` of `tensor_parallel_size`.
+  int tensor_parallel_rank = 0;
+  int tensor_parallel_size = 1;
 };
 
 class LlamaModel {
@@ -48,7 +52,11 @@ class LlamaModel {
   static absl::StatusOr<std::unique_ptr<LlamaModel>> FromHfDirectory(
       const std::string& dir, const LoadOptions& options = {});
 
+  // The whole model's configuration, whichever shard this is.
   const ModelConfig& config() const { return config_; }
+
+  // The shape of this shard's KV cache: the whole model's, with only its kv heads.
+  ModelConfig KvConfig() const;
 
   // One line for logs: parameters, weight formats and the bytes they occupy.
   std::string Summary() const;
@@ -65,14 +73,16 @@ class LlamaModel {
   // order, vocab_size values each. Each
   // sequence's results are bit-identical to running it alone, whatever shares the step.
   // Token ids must be in [0, vocab_size) and each block table must cover its tokens
-  // (the request layer checks both).
-  void Forward(const std::vector<SequenceStep>& steps, KvBlocks& cache, float* logits,
-               cpu::ThreadPool& pool) const;
+  // (the request layer checks both). A shard of a tensor-parallel group runs this on
+  // every rank at once, `comm` combining their partial results; each rank gets all logits.
+  // Fails only if a collective does.
+  absl::Status Forward(const std::vector<SequenceStep>& steps, KvBlocks& cache, float* logits,
+                       cpu::ThreadPool& pool, Communicator* comm = nullptr) const;
 
   // One sequence that has `cache` to itself, its blocks in order: `tokens` at positions
   // start .. start + tokens.size() - 1.
-  void Forward(const std::vector<int32_t>& tokens, int64_t start, KvBlocks& cache, float* logits,
-               cpu::ThreadPool& pool) const;
+  absl::Status Forward(const std::vector<int32_t>& tokens, int64_t start, KvBlocks& cache,
+                       float* logits, cpu::ThreadPool& pool) const;
 
  private:
   struct Layer {
@@ -84,6 +94,10 @@ class LlamaModel {
   LlamaModel() = default;
   static absl::StatusOr<std::unique_ptr<LlamaModel>> FromWeights(
       ModelConfig config, std::unique_ptr<WeightSource> weights, const LoadOptions& options);
+  // Keeps only shard `rank` of `size` (Megatron-style): Q, K, V, gate and up split by
+  // output features (whole heads), O and down by input features, the LM head by
+  // vocabulary; embeddings and norms stay whole.
+  absl::Status TakeShard(int rank, int size);
   // Re-stores every float matrix as per-channel INT8 (LoadOptions::int8_weights).
   void QuantizeInt8();
   // Re-stores the projections and the LM head whose type has a rows8 kernel in that form
@@ -105,6 +119,10 @@ class LlamaModel {
   std::vector<float> rope_inv_freq_;                 // head_dim / 2 entries.
   float rope_attention_factor_ = 1.0f;               // yarn scales cos and sin.
   std::vector<std::vector<uint8_t>> owned_weights_;  // Matrices re-stored at load.
+  // This shard's part of the model (all of it unless tensor parallel).
+  int rank_ = 0, ranks_ = 1;
+  int64_t heads_ = 0, kv_heads_ = 0, ffn_ = 0;
+  int64_t vocab_shard_ = 0;  // LM head rows per rank; the last rank's may be fewer.
 };
 
 }  // namespace llm

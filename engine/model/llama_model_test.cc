@@ -7,8 +7,7 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
-#include "engine/model/gguf/gguf_builder.h"
-#include "engine/tensor/random_weights.h"
+#include "engine/model/tiny_llama_gguf.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -17,52 +16,10 @@ namespace {
 
 using testing::HasSubstr;
 
-constexpr int kVocab = 80, kHidden = 64, kFfn = 96, kLayers = 2, kHeads = 4, kKvHeads = 2;
+constexpr int kVocab = 80;
 
-// A llama GGUF: Q8_0 embeddings, Q4_1/Q4_0 projections, F32 norms and LM head.
-// `skip` names a tensor to leave out; `arch` replaces the architecture.
 std::string TinyLlama(const std::string& skip = "", const std::string& arch = "llama") {
-  std::mt19937 rng(42);
-  GgufBuilder b;
-  b.AddString("general.architecture", arch);
-  b.AddU32("llama.embedding_length", kHidden);
-  b.AddU32("llama.feed_forward_length", kFfn);
-  b.AddU32("llama.block_count", kLayers);
-  b.AddU32("llama.attention.head_count", kHeads);
-  b.AddU32("llama.attention.head_count_kv", kKvHeads);
-  b.AddU32("llama.context_length", 128);
-  b.AddF32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
-  std::vector<std::string> tokens;
-  for (int i = 0; i < kVocab; ++i) tokens.push_back(absl::StrCat("t", i));
-  b.AddStrings("tokenizer.ggml.tokens", tokens);
-  auto matrix = [&](const std::string& name, int rows, int cols, DType type) {
-    if (name == skip) return;
-    b.AddTensor(name, {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows)}, type,
-                RandomWeights(type, rows, cols, 0.3f, rng));
-  };
-  auto norm = [&](const std::string& name) {
-    if (name == skip) return;
-    std::vector<float> w(kHidden);
-    for (float& v : w) v = 1.0f + 0.1f * std::normal_distribution<float>()(rng);
-    b.AddF32Tensor(name, {kHidden}, w);
-  };
-  const int head_dim = kHidden / kHeads;
-  matrix("token_embd.weight", kVocab, kHidden, DType::kQ8_0);
-  matrix("output.weight", kVocab, kHidden, DType::kF32);
-  norm("output_norm.weight");
-  for (int l = 0; l < kLayers; ++l) {
-    const std::string p = absl::StrCat("blk.", l, ".");
-    norm(p + "attn_norm.weight");
-    norm(p + "ffn_norm.weight");
-    matrix(p + "attn_q.weight", kHeads * head_dim, kHidden, DType::kQ4_1);
-    matrix(p + "attn_k.weight", kKvHeads * head_dim, kHidden, DType::kQ4_1);
-    matrix(p + "attn_v.weight", kKvHeads * head_dim, kHidden, DType::kQ4_0);
-    matrix(p + "attn_output.weight", kHidden, kHeads * head_dim, DType::kQ4_1);
-    matrix(p + "ffn_gate.weight", kFfn, kHidden, DType::kQ4_1);
-    matrix(p + "ffn_up.weight", kFfn, kHidden, DType::kQ8_0);
-    matrix(p + "ffn_down.weight", kHidden, kFfn, DType::kQ4_1);
-  }
-  return b.Build();
+  return TinyLlamaGguf({.arch = arch, .skip = skip});
 }
 
 absl::StatusOr<std::unique_ptr<LlamaModel>> Load(const std::string& bytes) {
@@ -86,10 +43,12 @@ TEST(LlamaModelTest, BatchingAndPagingNeverChangeASequencesLogits) {
   // Alone, each in a cache of its own (blocks of 4 positions, in order).
   std::vector<float> alone_a(kVocab), alone_b(kVocab), alone_c(kVocab);
   KvBlocks cache_a(config, 8, 4), cache_b(config, 8, 4), cache_c(config, 8, 4);
-  model->Forward(a, 0, cache_a, alone_a.data(), pool);
-  model->Forward(history, 0, cache_b, alone_b.data(), pool);
-  model->Forward({3}, static_cast<int64_t>(history.size()), cache_b, alone_b.data(), pool);
-  model->Forward(c, 0, cache_c, alone_c.data(), pool);
+  ASSERT_TRUE(model->Forward(a, 0, cache_a, alone_a.data(), pool).ok());
+  ASSERT_TRUE(model->Forward(history, 0, cache_b, alone_b.data(), pool).ok());
+  ASSERT_TRUE(
+      model->Forward({3}, static_cast<int64_t>(history.size()), cache_b, alone_b.data(), pool)
+          .ok());
+  ASSERT_TRUE(model->Forward(c, 0, cache_c, alone_c.data(), pool).ok());
 
   // Together in one pool, their blocks interleaved: b's history first runs alone, then
   // its next token joins a and c.
@@ -101,11 +60,16 @@ TEST(LlamaModelTest, BatchingAndPagingNeverChangeASequencesLogits) {
     table_c.push_back(3 * i + 1);
   }
   std::vector<float> scratch(kVocab), together(3 * kVocab);
-  model->Forward({SequenceStep{history, 0, table_b.data()}}, pool_cache, scratch.data(), pool);
-  model->Forward({SequenceStep{a, 0, table_a.data()},
-                  SequenceStep{{3}, static_cast<int64_t>(history.size()), table_b.data()},
-                  SequenceStep{c, 0, table_c.data()}},
-                 pool_cache, together.data(), pool);
+  ASSERT_TRUE(
+      model->Forward({SequenceStep{history, 0, table_b.data()}}, pool_cache, scratch.data(), pool)
+          .ok());
+  ASSERT_TRUE(
+      model
+          ->Forward({SequenceStep{a, 0, table_a.data()},
+                     SequenceStep{{3}, static_cast<int64_t>(history.size()), table_b.data()},
+                     SequenceStep{c, 0, table_c.data()}},
+                    pool_cache, together.data(), pool)
+          .ok());
 
   for (int i = 0; i < kVocab; ++i) {
     ASSERT_EQ(together[i], alone_a[i]) << i;  // Bit for bit.
@@ -135,7 +99,7 @@ TEST(LlamaModelTest, TruncatedAndGarbledFilesFailCleanly) {
     const ModelConfig& config = (*model)->config();
     KvBlocks cache(config, 1, 4);
     std::vector<float> logits(config.vocab_size);
-    (*model)->Forward({1, 2}, 0, cache, logits.data(), pool);
+    EXPECT_TRUE((*model)->Forward({1, 2}, 0, cache, logits.data(), pool).ok()) << what;
     return true;
   };
   for (int cut = 0; cut < 200; ++cut) {

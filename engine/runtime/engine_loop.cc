@@ -5,6 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "engine/backend/cpu_backend.h"
+#include "engine/kv_cache/kv_blocks.h"
 
 namespace llm {
 namespace {
@@ -22,22 +24,23 @@ EngineLoop::EngineLoop(const LoadedModel& model, int threads, const SchedulerLim
       limits_{std::max(1, limits.max_running), std::max(0, limits.max_queued),
               std::max<int64_t>(1, limits.step_tokens), limits.kv_cache_bytes,
               std::max<int64_t>(1, limits.kv_block_tokens)},
-      pool_(threads),
-      cache_(model.model->config(), PoolBlocks(model.model->config(), limits_),
-             limits_.kv_block_tokens),
-      blocks_(cache_.count(), limits_.kv_block_tokens),
+      backend_(std::make_unique<CpuBackend>(model.Shards(), threads,
+                                            PoolBlocks(model.model->config(), limits_),
+                                            limits_.kv_block_tokens)),
+      blocks_(backend_->kv_blocks(), limits_.kv_block_tokens),
       context_window_(std::min<int64_t>(model.model->config().context_length,
-                                        int64_t{cache_.count()} * limits_.kv_block_tokens)) {
+                                        int64_t{backend_->kv_blocks()} * limits_.kv_block_tokens)) {
+  const int32_t count = backend_->kv_blocks();
   const int64_t block_bytes = KvBlocks::BlockBytes(model.model->config(), limits_.kv_block_tokens);
-  LLM_LOG(INFO) << "KV cache: " << cache_.count() << " blocks of " << limits_.kv_block_tokens
-                << " tokens (" << cache_.count() * block_bytes / (1 << 20) << " MiB)";
+  LLM_LOG(INFO) << "KV cache: " << count << " blocks of " << limits_.kv_block_tokens << " tokens ("
+                << count * block_bytes / (1 << 20) << " MiB)";
   if (context_window_ < model.model->config().context_length) {
     LLM_LOG(WARNING) << "the KV cache holds " << context_window_ << " tokens, less than the "
                      << model.model->config().context_length
                      << "-token context of the model: requests are limited to " << context_window_
                      << " tokens";
   }
-  metrics_.kv_blocks_total.store(cache_.count());
+  metrics_.kv_blocks_total.store(count);
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -137,7 +140,18 @@ void EngineLoop::Step() {
   std::erase(running_, nullptr);
   const int64_t vocab = model_.model->config().vocab_size;
   std::vector<float> logits(rows * vocab);
-  if (!steps.empty()) model_.model->Forward(steps, cache_, logits.data(), pool_);
+  if (!steps.empty()) {
+    if (const absl::Status status = backend_->Forward(steps, logits.data()); !status.ok()) {
+      LLM_LOG(ERROR) << "forward pass failed: " << status;
+      for (Sequence* seq : stepped) {
+        Finish(*seq, llm::v1::FINISH_REASON_ERROR,
+               absl::StrCat("forward pass failed: ", status.message()));
+      }
+      std::erase_if(running_, [](const auto& seq) { return seq->finished(); });
+      UpdateKvFigures();
+      return;
+    }
+  }
 
   std::vector<std::unique_ptr<Sequence>> forked;
   for (size_t s = 0; s < stepped.size(); ++s) {
@@ -238,7 +252,7 @@ bool EngineLoop::Reserve(Sequence& seq, int64_t tokens) {
   if (seq.position % block_tokens != 0 && blocks_.holders(table.back()) > 1) {
     const std::optional<int32_t> copy = blocks_.Allocate();
     if (!copy.has_value()) return false;
-    cache_.Copy(table.back(), *copy);
+    backend_->CopyKvBlock(table.back(), *copy);
     blocks_.Release(table.back());
     table.back() = *copy;
   }

@@ -5,8 +5,8 @@
 // streams what is ready. A request that arrives while others decode joins at the next
 // step (continuous batching).
 //
-// Keys and values live in a paged KV cache: a pool of fixed-size blocks
-// (kv_cache/kv_blocks.h), handed out by a block manager that also keeps released full
+// Keys and values live in a paged KV cache: a pool of fixed-size blocks (stored by the
+// backend, backend/backend.h), handed out by a block manager that also keeps released full
 // blocks as a prefix cache (kv_cache/block_manager.h). A prompt that begins like an
 // earlier one starts from the cached blocks; the n choices of a request share their
 // prompt's blocks and copy a shared block before writing into it. When blocks run out,
@@ -25,9 +25,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "engine/backend/cpu/thread_pool.h"
+#include "engine/backend/backend.h"
 #include "engine/kv_cache/block_manager.h"
-#include "engine/kv_cache/kv_blocks.h"
 #include "engine/runtime/engine_metrics.h"
 #include "engine/runtime/generation.h"
 #include "engine/runtime/loaded_model.h"
@@ -87,8 +86,7 @@ class EngineLoop {
   const LoadedModel& model_;
   EngineMetrics metrics_;
   const SchedulerLimits limits_;
-  cpu::ThreadPool pool_;
-  KvBlocks cache_;
+  std::unique_ptr<Backend> backend_;  // The forward pass and the KV blocks' contents.
   BlockManager blocks_;
   const int64_t context_window_;
   std::vector<std::unique_ptr<Sequence>> running_;  // In arrival order.

@@ -36,21 +36,38 @@ absl::StatusOr<std::unique_ptr<LoadedModel>> LoadModel(const ModelSource& source
                                                        const EngineConfig& config) {
   auto loaded = std::make_unique<LoadedModel>();
   loaded->source = source;
-  const LoadOptions options{.int8_weights = config.use_int8};
-  if (source.format == ModelFormat::kGguf) {
-    ASSIGN_OR_RETURN(std::unique_ptr<GgufFile> gguf, GgufFile::Open(source.path));
-    ASSIGN_OR_RETURN(loaded->tokenizer, Tokenizer::FromGguf(*gguf));
-    if (gguf->Has("tokenizer.chat_template")) {
-      ASSIGN_OR_RETURN(absl::string_view chat_template, gguf->GetString("tokenizer.chat_template"));
-      loaded->chat_template = std::string(chat_template);
+  for (int rank = 0; rank < config.tensor_parallel; ++rank) {
+    const LoadOptions options{.int8_weights = config.use_int8,
+                              .tensor_parallel_rank = rank,
+                              .tensor_parallel_size = config.tensor_parallel};
+    std::unique_ptr<LlamaModel> shard;
+    if (source.format == ModelFormat::kGguf) {
+      ASSIGN_OR_RETURN(std::unique_ptr<GgufFile> gguf, GgufFile::Open(source.path));
+      if (rank == 0) {
+        ASSIGN_OR_RETURN(loaded->tokenizer, Tokenizer::FromGguf(*gguf));
+        if (gguf->Has("tokenizer.chat_template")) {
+          ASSIGN_OR_RETURN(absl::string_view chat_template,
+                           gguf->GetString("tokenizer.chat_template"));
+          loaded->chat_template = std::string(chat_template);
+        }
+      }
+      ASSIGN_OR_RETURN(shard, LlamaModel::FromGguf(std::move(gguf), options));
+    } else {
+      if (rank == 0) {
+        ASSIGN_OR_RETURN(loaded->tokenizer, Tokenizer::FromHfDirectory(source.path));
+        loaded->chat_template = HfChatTemplate(source.path);
+      }
+      ASSIGN_OR_RETURN(shard, LlamaModel::FromHfDirectory(source.path, options));
     }
-    ASSIGN_OR_RETURN(loaded->model, LlamaModel::FromGguf(std::move(gguf), options));
-  } else {
-    ASSIGN_OR_RETURN(loaded->tokenizer, Tokenizer::FromHfDirectory(source.path));
-    ASSIGN_OR_RETURN(loaded->model, LlamaModel::FromHfDirectory(source.path, options));
-    loaded->chat_template = HfChatTemplate(source.path);
+    (rank == 0 ? loaded->model : loaded->other_ranks.emplace_back()) = std::move(shard);
   }
   return loaded;
+}
+
+std::vector<const LlamaModel*> LoadedModel::Shards() const {
+  std::vector<const LlamaModel*> shards = {model.get()};
+  for (const auto& rank : other_ranks) shards.push_back(rank.get());
+  return shards;
 }
 
 }  // namespace llm

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "engine/config/engine_config.h"
@@ -17,9 +18,14 @@ namespace llm {
 
 struct LoadedModel {
   ModelSource source;
-  std::unique_ptr<LlamaModel> model;
+  std::unique_ptr<LlamaModel> model;  // The whole model, or rank 0's shard of it.
+  // With TENSOR_PARALLEL = N > 1, the shards of ranks 1 .. N − 1.
+  std::vector<std::unique_ptr<LlamaModel>> other_ranks;
   std::unique_ptr<Tokenizer> tokenizer;
   std::string chat_template;  // The model's own Jinja chat template; empty if none.
+
+  // Every rank's model in rank order: {model} without tensor parallelism.
+  std::vector<const LlamaModel*> Shards() const;
 };
 
 absl::StatusOr<std::unique_ptr<LoadedModel>> LoadModel(const ModelSource& source,

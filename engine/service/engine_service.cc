@@ -113,7 +113,7 @@ grpc::Status EngineService::ModelInfo(grpc::ServerContext* context,
   llm::v1::DeviceInfo* device = response->mutable_device();
   device->set_kind("cpu");
   device->set_name(CpuName());
-  device->set_count(1);
+  device->set_count(config_.tensor_parallel);
   device->set_memory_bytes(static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
                            static_cast<uint64_t>(sysconf(_SC_PAGESIZE)));
   device->set_threads(std::max(1u, std::thread::hardware_concurrency()));

@@ -32,12 +32,13 @@ def client(engine, stubs):
     channel.close()
 
 
-def start_engine(processes, stubs, *flags):
-    """An engine on the default model with `flags`: (process, channel, Engine stub)."""
+def start_engine(processes, stubs, *flags, env=None):
+    """An engine on the default model with `flags` and environment `env`: (process,
+    channel, Engine stub)."""
     import conftest
 
     _, pb2_grpc = stubs
-    proc, port, _ = conftest.start_engine(processes, *flags)
+    proc, port, _ = conftest.start_engine(processes, *flags, env=env)
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     return proc, channel, pb2_grpc.EngineStub(channel)
 

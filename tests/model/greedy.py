@@ -5,7 +5,7 @@ import subprocess
 
 import numpy as np
 
-from conftest import BIN_DIR
+from conftest import BIN_DIR, NEAR_TIE
 
 GENERATE = BIN_DIR / "engine" / "generate"
 
@@ -13,7 +13,6 @@ GENERATE = BIN_DIR / "engine" / "generate"
 # move logits by a few tenths. Where greedy choices differ, the divergence is accepted
 # only at a near-tie: the two tokens within NEAR_TIE logits of each other both in
 # llama.cpp's logits and in the exact float64 reference's. Comparison ends there.
-NEAR_TIE = 0.5
 
 
 def ours_greedy(model, prompt, tokens):

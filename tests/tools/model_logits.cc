@@ -13,6 +13,12 @@
 #include "engine/backend/cpu/thread_pool.h"
 #include "engine/model/llama_model.h"
 
+void CheckOk(const absl::Status& status) {
+  if (status.ok()) return;
+  std::fprintf(stderr, "%s\n", status.ToString().c_str());
+  std::exit(1);
+}
+
 int main(int argc, char** argv) {
   if (argc < 4) {
     std::fprintf(stderr, "usage: model_logits MODEL OUT TOKEN_ID...\n");
@@ -44,11 +50,12 @@ int main(int argc, char** argv) {
   llm::KvBlocks incremental(config, blocks, llm::kDefaultBlockTokens);
   std::ofstream out(std::string(argv[2]) + ".incremental.f32", std::ios::binary);
   for (size_t i = 0; i < tokens.size(); ++i) {
-    (*model)->Forward({tokens[i]}, static_cast<int64_t>(i), incremental, logits.data(), pool);
+    CheckOk(
+        (*model)->Forward({tokens[i]}, static_cast<int64_t>(i), incremental, logits.data(), pool));
     out.write(reinterpret_cast<const char*>(logits.data()), logits.size() * sizeof(float));
   }
   llm::KvBlocks prefill(config, blocks, llm::kDefaultBlockTokens);
-  (*model)->Forward(tokens, 0, prefill, logits.data(), pool);
+  CheckOk((*model)->Forward(tokens, 0, prefill, logits.data(), pool));
   std::ofstream(std::string(argv[2]) + ".prefill.f32", std::ios::binary)
       .write(reinterpret_cast<const char*>(logits.data()), logits.size() * sizeof(float));
   return 0;

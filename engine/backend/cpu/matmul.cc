@@ -1,8 +1,10 @@
 #include "engine/backend/cpu/matmul.h"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "engine/backend/cpu/dequantize.h"
 #include "engine/backend/cpu/quant_dot.h"
 #include "engine/backend/cpu/vec.h"
@@ -47,6 +49,26 @@ void FloatMatMul(const WeightView& w, const float* x, int64_t tokens, float* y, 
 }
 
 }  // namespace
+
+WeightView SliceRows(const WeightView& w, int64_t begin, int64_t count) {
+  return {w.type, count, w.cols, w.row(begin)};
+}
+
+absl::StatusOr<WeightView> SliceColumns(const WeightView& w, int64_t begin, int64_t count,
+                                        std::vector<uint8_t>& storage) {
+  const int64_t block = Info(w.type).block_elements;
+  if (begin % block != 0 || count % block != 0) {
+    return absl::InvalidArgumentError(absl::StrCat("columns ", begin, "..", begin + count - 1,
+                                                   " are not whole ", Info(w.type).name,
+                                                   " blocks of ", block, " values"));
+  }
+  const size_t offset = RowBytes(w.type, begin), bytes = RowBytes(w.type, count);
+  storage.resize(bytes * w.rows);
+  for (int64_t r = 0; r < w.rows; ++r) {
+    std::memcpy(storage.data() + r * bytes, w.row(r) + offset, bytes);
+  }
+  return WeightView{w.type, w.rows, count, storage.data()};
+}
 
 WeightView ToRows8(const WeightView& w, std::vector<uint8_t>& storage) {
   if (w.rows8 || !HasRows8(w.type) || w.rows % 8 != 0 || w.cols % 32 != 0) return w;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "engine/backend/cpu/thread_pool.h"
 #include "engine/tensor/dtype.h"
@@ -27,6 +28,16 @@ struct WeightView {
 // `w` in rows8 form (quant_dot.h) if its type has a rows8 kernel and its rows come in
 // eights, storing the repacked bytes in `storage`; else `w` as it is.
 WeightView ToRows8(const WeightView& w, std::vector<uint8_t>& storage);
+
+// Rows begin .. begin + count − 1 of `w` (not in rows8 form): a view of the same bytes.
+// A column-parallel shard (its slice of the output features).
+WeightView SliceRows(const WeightView& w, int64_t begin, int64_t count);
+
+// Columns begin .. begin + count − 1 of every row of `w` (not in rows8 form), copied into
+// `storage`: a row-parallel shard (its slice of the input features). Both must fall on
+// whole blocks of w's type, else an error saying so.
+absl::StatusOr<WeightView> SliceColumns(const WeightView& w, int64_t begin, int64_t count,
+                                        std::vector<uint8_t>& storage);
 
 // One product of a MatMuls call: y = x · wᵀ, y being [tokens, w->rows] row-major.
 struct MatMulOutput {

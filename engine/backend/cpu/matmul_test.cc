@@ -110,5 +110,49 @@ TEST(MatMulsTest, EachOutputEqualsItsOwnMatMul) {
   }
 }
 
+// A weight split into row slices and column slices (the shards of tensor parallelism)
+// gives the full product's rows, and its partial sums over column slices add up to it.
+TEST(SliceTest, ShardsRecombineIntoTheFullProduct) {
+  const int64_t rows = 64, cols = 256, tokens = 3;
+  std::mt19937 rng(9);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> x(tokens * cols);
+  for (float& v : x) v = normal(rng);
+  ThreadPool pool(2);
+  for (DType type : {DType::kQ4_1, DType::kQ8_0, DType::kF16}) {
+    const std::string weights = RandomWeights(type, rows, cols, 0.3f, rng);
+    const WeightView w{type, rows, cols, reinterpret_cast<const uint8_t*>(weights.data())};
+    std::vector<float> full(tokens * rows);
+    MatMul(w, x.data(), tokens, full.data(), pool);
+
+    std::vector<float> top(tokens * 16);
+    MatMul(SliceRows(w, 40, 16), x.data(), tokens, top.data(), pool);
+    for (int64_t t = 0; t < tokens; ++t) {
+      for (int64_t r = 0; r < 16; ++r) ASSERT_EQ(top[t * 16 + r], full[t * rows + 40 + r]);
+    }
+
+    std::vector<float> sum(tokens * rows, 0.0f);
+    for (int64_t begin = 0; begin < cols; begin += 128) {
+      std::vector<uint8_t> storage;
+      absl::StatusOr<WeightView> part = SliceColumns(w, begin, 128, storage);
+      ASSERT_TRUE(part.ok()) << part.status();
+      std::vector<float> xs(tokens * 128), y(tokens * rows);
+      for (int64_t t = 0; t < tokens; ++t) {
+        std::copy_n(&x[t * cols + begin], 128, &xs[t * 128]);
+      }
+      MatMul(*part, xs.data(), tokens, y.data(), pool);
+      for (size_t i = 0; i < y.size(); ++i) sum[i] += y[i];
+    }
+    for (size_t i = 0; i < sum.size(); ++i) {
+      ASSERT_NEAR(sum[i], full[i], 2e-2 * (1 + std::fabs(full[i]))) << Info(type).name << " " << i;
+    }
+    if (Info(type).block_elements > 1) {  // Half a block in: refused, not misread.
+      std::vector<uint8_t> storage;
+      EXPECT_EQ(SliceColumns(w, 16, 128, storage).status().code(),
+                absl::StatusCode::kInvalidArgument);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace llm::cpu

@@ -1,0 +1,33 @@
+// What the engine loop runs each step on: a model's forward pass and the KV cache it
+// reads, on one device or across a tensor-parallel group. The scheduler (runtime/
+// step_plan.h, kv_cache/block_manager.h) decides which blocks hold what; a backend
+// stores the blocks and computes.
+#ifndef LLM_ENGINE_BACKEND_BACKEND_H_
+#define LLM_ENGINE_BACKEND_BACKEND_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "engine/model/llama_model.h"
+
+namespace llm {
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  // Blocks in the KV cache, each holding kv_block_tokens positions of every layer.
+  virtual int32_t kv_blocks() const = 0;
+
+  // Runs every step's new tokens through the model in one pass and writes the logits of
+  // each step's last token (of all its tokens with all_logits), vocab_size values each.
+  virtual absl::Status Forward(const std::vector<SequenceStep>& steps, float* logits) = 0;
+
+  // Copies KV block `from` into block `to` (copy on write of a shared block).
+  virtual void CopyKvBlock(int32_t from, int32_t to) = 0;
+};
+
+}  // namespace llm
+
+#endif  // LLM_ENGINE_BACKEND_BACKEND_H_

@@ -1,0 +1,57 @@
+#include "engine/backend/cpu_backend.h"
+
+#include <algorithm>
+
+namespace llm {
+
+CpuBackend::CpuBackend(std::vector<const LlamaModel*> shards, int threads, int32_t kv_blocks,
+                       int64_t kv_block_tokens) {
+  const int size = static_cast<int>(shards.size());
+  for (const LlamaModel* shard : shards) {
+    ranks_.push_back({shard,
+                      std::make_unique<KvBlocks>(shard->KvConfig(), kv_blocks, kv_block_tokens),
+                      std::make_unique<cpu::ThreadPool>(std::max(1, threads / size)),
+                      {}});
+  }
+  if (size > 1) {
+    group_ = std::make_unique<LocalGroup>(size);
+    team_ = std::make_unique<cpu::ThreadPool>(size);
+  }
+}
+
+CpuBackend::~CpuBackend() = default;
+
+absl::Status CpuBackend::Forward(const std::vector<SequenceStep>& steps, float* logits) {
+  if (ranks_.size() == 1) {
+    return ranks_[0].model->Forward(steps, *ranks_[0].cache, logits, *ranks_[0].pool);
+  }
+  int64_t rows = 0;
+  for (const SequenceStep& step : steps) {
+    rows += step.all_logits ? static_cast<int64_t>(step.tokens.size()) : 1;
+  }
+  const int64_t vocab = ranks_[0].model->config().vocab_size;
+  std::vector<absl::Status> statuses(ranks_.size());
+  // One rank per thread: each blocks in its collectives until every rank reaches them.
+  team_->ParallelFor(static_cast<int64_t>(ranks_.size()), 1, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      Rank& rank = ranks_[r];
+      float* out = logits;
+      if (r > 0) {
+        rank.logits.resize(rows * vocab);
+        out = rank.logits.data();
+      }
+      statuses[r] = rank.model->Forward(steps, *rank.cache, out, *rank.pool,
+                                        &group_->rank(static_cast<int>(r)));
+    }
+  });
+  for (const absl::Status& status : statuses) {
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+void CpuBackend::CopyKvBlock(int32_t from, int32_t to) {
+  for (Rank& rank : ranks_) rank.cache->Copy(from, to);
+}
+
+}  // namespace llm
