@@ -1,0 +1,142 @@
+#include <cublasLt.h>
+
+#include <map>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "kernels/common/cuda_status.h"
+#include "kernels/gemm/cublaslt_gemm.h"
+
+namespace llm::kernels {
+namespace {
+
+absl::Status LtStatus(cublasStatus_t status, const char* what) {
+  if (status == CUBLAS_STATUS_SUCCESS) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat(what, ": ", cublasLtGetStatusName(status), ": ",
+                                          cublasLtGetStatusString(status)));
+}
+
+// cuBLASLt is column-major: row-major Y[m, n] = X · Wᵀ is column-major Yᵀ[n, m] = W · Xᵀ,
+// where W (row-major [n, k]) reads as column-major [k, n] and is transposed, and X
+// (row-major [m, k]) reads as column-major [k, m] as it is.
+struct Plan {
+  cublasLtMatmulDesc_t op = nullptr;
+  cublasLtMatrixLayout_t w = nullptr, x = nullptr, y = nullptr;
+  cublasLtMatmulAlgo_t algo;
+
+  ~Plan() {
+    if (y != nullptr) cublasLtMatrixLayoutDestroy(y);
+    if (x != nullptr) cublasLtMatrixLayoutDestroy(x);
+    if (w != nullptr) cublasLtMatrixLayoutDestroy(w);
+    if (op != nullptr) cublasLtMatmulDescDestroy(op);
+  }
+};
+
+}  // namespace
+
+struct CublasLtGemm::State {
+  cublasLtHandle_t handle = nullptr;
+  void* workspace = nullptr;
+  size_t workspace_bytes = 0;
+  std::map<std::tuple<int64_t, int64_t, int64_t, DType>, std::unique_ptr<Plan>> plans;
+
+  ~State() {
+    plans.clear();
+    if (workspace != nullptr) cudaFree(workspace);
+    if (handle != nullptr) cublasLtDestroy(handle);
+  }
+
+  absl::StatusOr<const Plan*> PlanFor(int64_t m, int64_t n, int64_t k, DType dtype) {
+    auto it = plans.find({m, n, k, dtype});
+    if (it != plans.end()) return it->second.get();
+    auto plan = std::make_unique<Plan>();
+    if (absl::Status s = Build(*plan, m, n, k, dtype); !s.ok()) return s;
+    return plans.emplace(std::make_tuple(m, n, k, dtype), std::move(plan)).first->second.get();
+  }
+
+  absl::Status Build(Plan& plan, int64_t m, int64_t n, int64_t k, DType dtype) {
+    const cudaDataType_t type = dtype == DType::kF16 ? CUDA_R_16F : CUDA_R_16BF;
+    const cublasOperation_t transpose = CUBLAS_OP_T;
+    // Every call runs (they only fill host-side descriptors); the first failure is reported.
+    for (const auto& [status, what] : {
+             std::pair{cublasLtMatmulDescCreate(&plan.op, CUBLAS_COMPUTE_32F, CUDA_R_32F),
+                       "cublasLtMatmulDescCreate"},
+             std::pair{cublasLtMatmulDescSetAttribute(plan.op, CUBLASLT_MATMUL_DESC_TRANSA,
+                                                      &transpose, sizeof(transpose)),
+                       "cublasLtMatmulDescSetAttribute"},
+             std::pair{cublasLtMatrixLayoutCreate(&plan.w, type, k, n, k), "layout of W"},
+             std::pair{cublasLtMatrixLayoutCreate(&plan.x, type, k, m, k), "layout of X"},
+             std::pair{cublasLtMatrixLayoutCreate(&plan.y, type, n, m, n), "layout of Y"},
+         }) {
+      if (absl::Status s = LtStatus(status, what); !s.ok()) return s;
+    }
+    cublasLtMatmulPreference_t preference = nullptr;
+    if (absl::Status s =
+            LtStatus(cublasLtMatmulPreferenceCreate(&preference), "cublasLtMatmulPreferenceCreate");
+        !s.ok()) {
+      return s;
+    }
+    cublasLtMatmulHeuristicResult_t result;
+    int found = 0;
+    cublasStatus_t status = cublasLtMatmulPreferenceSetAttribute(
+        preference, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace_bytes,
+        sizeof(workspace_bytes));
+    if (status == CUBLAS_STATUS_SUCCESS) {
+      status = cublasLtMatmulAlgoGetHeuristic(handle, plan.op, plan.w, plan.x, plan.y, plan.y,
+                                              preference, 1, &result, &found);
+    }
+    cublasLtMatmulPreferenceDestroy(preference);
+    if (absl::Status s = LtStatus(status, "cublasLtMatmulAlgoGetHeuristic"); !s.ok()) return s;
+    if (found == 0) {
+      return absl::UnimplementedError(
+          absl::StrCat("cuBLASLt has no algorithm for a ", m, "x", n, "x", k, " GEMM"));
+    }
+    plan.algo = result.algo;
+    return absl::OkStatus();
+  }
+};
+
+CublasLtGemm::CublasLtGemm(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+CublasLtGemm::~CublasLtGemm() = default;
+
+absl::StatusOr<std::unique_ptr<CublasLtGemm>> CublasLtGemm::Create(size_t workspace_bytes) {
+  absl::StatusOr<int> devices = CudaDeviceCount();
+  if (!devices.ok()) return devices.status();
+  auto state = std::make_unique<State>();
+  if (absl::Status s = LtStatus(cublasLtCreate(&state->handle), "cublasLtCreate"); !s.ok()) {
+    return s;
+  }
+  if (workspace_bytes > 0) {
+    if (absl::Status s = CudaStatus(cudaMalloc(&state->workspace, workspace_bytes), "cudaMalloc");
+        !s.ok()) {
+      return s;
+    }
+  }
+  state->workspace_bytes = workspace_bytes;
+  return std::unique_ptr<CublasLtGemm>(new CublasLtGemm(std::move(state)));
+}
+
+absl::Status CublasLtGemm::Run(const void* x, const void* w, void* y, int64_t m, int64_t n,
+                               int64_t k, DType dtype, cudaStream_t stream) {
+  if (x == nullptr || w == nullptr || y == nullptr) {
+    return absl::InvalidArgumentError("CublasLtGemm: null pointer");
+  }
+  if (m <= 0 || n <= 0 || k <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat("CublasLtGemm: bad shape ", m, "x", n, "x", k));
+  }
+  if (dtype != DType::kF16 && dtype != DType::kBF16) {
+    return absl::InvalidArgumentError("CublasLtGemm: f16 or bf16 only");
+  }
+  absl::StatusOr<const Plan*> plan = state_->PlanFor(m, n, k, dtype);
+  if (!plan.ok()) return plan.status();
+  const float alpha = 1.0f, beta = 0.0f;
+  return LtStatus(cublasLtMatmul(state_->handle, (*plan)->op, &alpha, w, (*plan)->w, x, (*plan)->x,
+                                 &beta, y, (*plan)->y, y, (*plan)->y, &(*plan)->algo,
+                                 state_->workspace, state_->workspace_bytes, stream),
+                  "cublasLtMatmul");
+}
+
+size_t CublasLtGemm::plans() const { return state_->plans.size(); }
+
+}  // namespace llm::kernels
