@@ -14,7 +14,9 @@
 #include "common/log.h"
 #include "common/signals.h"
 #include "common/startup.h"
+#include "engine/backend/backend_factory.h"
 #include "engine/config/engine_config.h"
+#include "engine/kv_cache/kv_blocks.h"
 #include "engine/model/model_source.h"
 #include "engine/runtime/loaded_model.h"
 #include "engine/runtime/step_plan.h"
@@ -103,16 +105,26 @@ int Run(int argc, char** argv) {
   LLM_LOG(INFO) << "gRPC on " << listen.ToString() << ", metrics on " << metrics_listen.ToString()
                 << "; loading " << source.path;
 
+  const DeviceKind device = ValueOrExit(ResolveDevice(config.device), "device");
   const absl::Time load_start = absl::Now();
-  std::unique_ptr<LoadedModel> loaded = ValueOrExit(LoadModel(source, config), "model");
+  std::unique_ptr<LoadedModel> loaded =
+      ValueOrExit(LoadModel(source, config, device == DeviceKind::kCuda), "model");
   LLM_LOG(INFO) << "loaded in " << absl::FormatDuration(absl::Now() - load_start) << ": "
                 << loaded->model->Summary();
-  engine_service.SetModel(std::move(loaded), absl::GetFlag(FLAGS_threads),
-                          {.max_running = absl::GetFlag(FLAGS_max_running),
-                           .max_queued = absl::GetFlag(FLAGS_max_queued),
-                           .step_tokens = absl::GetFlag(FLAGS_step_tokens),
-                           .kv_cache_bytes = absl::GetFlag(FLAGS_kv_cache_mb) << 20,
-                           .kv_block_tokens = absl::GetFlag(FLAGS_kv_block_tokens)});
+  const SchedulerLimits limits{.max_running = absl::GetFlag(FLAGS_max_running),
+                               .max_queued = absl::GetFlag(FLAGS_max_queued),
+                               .step_tokens = absl::GetFlag(FLAGS_step_tokens),
+                               .kv_cache_bytes = absl::GetFlag(FLAGS_kv_cache_mb) << 20,
+                               .kv_block_tokens = absl::GetFlag(FLAGS_kv_block_tokens)};
+  std::unique_ptr<Backend> backend =
+      ValueOrExit(CreateBackend(device, loaded->Shards(), absl::GetFlag(FLAGS_threads),
+                                KvBlocks::CountFor(loaded->model->config(), limits.kv_cache_bytes,
+                                                   limits.kv_block_tokens),
+                                limits.kv_block_tokens, config.use_int8),
+                  "DEVICE");
+  const DeviceDescription described = backend->Describe();
+  LLM_LOG(INFO) << "computing on " << described.kind << " (" << described.name << ")";
+  engine_service.SetModel(std::move(loaded), std::move(backend), limits);
   ready = true;
   server->SetServing(true);
   LLM_LOG(INFO) << "serving " << source.served_name << " from " << source.path;

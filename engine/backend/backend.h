@@ -6,6 +6,7 @@
 #define LLM_ENGINE_BACKEND_BACKEND_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -13,9 +14,20 @@
 
 namespace llm {
 
+// What a backend computes on, as ModelInfo reports it.
+struct DeviceDescription {
+  std::string kind;           // "cpu" or "cuda".
+  std::string name;           // The CPU model or the GPU's name.
+  int count = 1;              // Devices (tensor-parallel ranks) used together.
+  uint64_t memory_bytes = 0;  // Memory of one device.
+  int threads = 0;            // CPU threads used for compute (0 on a GPU).
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
+
+  virtual DeviceDescription Describe() const = 0;
 
   // Blocks in the KV cache, each holding kv_block_tokens positions of every layer.
   virtual int32_t kv_blocks() const = 0;

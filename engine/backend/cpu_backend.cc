@@ -1,11 +1,36 @@
 #include "engine/backend/cpu_backend.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <fstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 
 namespace llm {
+namespace {
+
+// The CPU's model name from /proc/cpuinfo.
+std::string CpuName() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line)) {
+    if (absl::StartsWith(line, "model name")) {
+      const size_t colon = line.find(':');
+      return colon == std::string::npos ? line
+                                        : std::string(absl::StripLeadingAsciiWhitespace(
+                                              absl::string_view(line).substr(colon + 1)));
+    }
+  }
+  return "CPU";
+}
+
+}  // namespace
 
 CpuBackend::CpuBackend(std::vector<const LlamaModel*> shards, int threads, int32_t kv_blocks,
-                       int64_t kv_block_tokens) {
+                       int64_t kv_block_tokens)
+    : threads_(threads) {
   const int size = static_cast<int>(shards.size());
   for (const LlamaModel* shard : shards) {
     ranks_.push_back({shard,
@@ -20,6 +45,15 @@ CpuBackend::CpuBackend(std::vector<const LlamaModel*> shards, int threads, int32
 }
 
 CpuBackend::~CpuBackend() = default;
+
+DeviceDescription CpuBackend::Describe() const {
+  return {.kind = "cpu",
+          .name = CpuName(),
+          .count = static_cast<int>(ranks_.size()),
+          .memory_bytes = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
+                          static_cast<uint64_t>(sysconf(_SC_PAGESIZE)),
+          .threads = threads_};
+}
 
 absl::Status CpuBackend::Forward(const std::vector<SequenceStep>& steps, float* logits) {
   if (ranks_.size() == 1) {

@@ -75,6 +75,12 @@ absl::StatusOr<EngineConfig> EngineConfigFromEnv(const EnvLookup& env) {
   config.chat_template_jinja = env("LEPTON_CHAT_TEMPLATE_JINJA").value_or("");
   config.hf_token = EnvString(env, "HUGGING_FACE_HUB_TOKEN");
   ASSIGN_OR_RETURN(config.tensor_parallel, EnvInt(env, "TENSOR_PARALLEL", 1, 1, 64));
+  config.device = absl::AsciiStrToLower(EnvString(env, "DEVICE"));
+  if (config.device.empty()) config.device = "auto";
+  if (config.device != "auto" && config.device != "cpu" && config.device != "cuda") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("DEVICE='", config.device, "': expected auto, cpu or cuda"));
+  }
   return config;
 }
 
@@ -91,7 +97,7 @@ std::string EngineConfig::Describe() const {
       chat_template_jinja.empty() ? "(unset)"
                                   : absl::StrCat("(", chat_template_jinja.size(), " bytes)"),
       " HUGGING_FACE_HUB_TOKEN=", hf_token.empty() ? "(unset)" : "(set)",
-      " TENSOR_PARALLEL=", tensor_parallel);
+      " TENSOR_PARALLEL=", tensor_parallel, " DEVICE=", device);
 }
 
 }  // namespace llm

@@ -28,6 +28,7 @@ struct EngineConfig {
   std::string chat_template_jinja;  // LEPTON_CHAT_TEMPLATE_JINJA: a Jinja template.
   std::string hf_token;             // HUGGING_FACE_HUB_TOKEN; never logged.
   int tensor_parallel = 1;          // TENSOR_PARALLEL: ranks that each hold a model shard.
+  std::string device = "auto";      // DEVICE: auto (a GPU when there is one), cpu or cuda.
 
   // One line for the start-up log; the token shows only as set or unset.
   std::string Describe() const;

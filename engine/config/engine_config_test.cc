@@ -33,6 +33,7 @@ TEST(EngineConfigTest, ReadsEverySetting) {
       {"LEPTON_CHAT_TEMPLATE_JINJA", "{{ messages[0]['content'] }} "},
       {"HUGGING_FACE_HUB_TOKEN", "hf_secret"},
       {"TENSOR_PARALLEL", "4"},
+      {"DEVICE", "CPU"},
   }));
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->model_path, "meta-llama/Llama-2-13b-chat-hf");
@@ -48,6 +49,7 @@ TEST(EngineConfigTest, ReadsEverySetting) {
   EXPECT_EQ(config->chat_template_jinja, "{{ messages[0]['content'] }} ");
   EXPECT_EQ(config->hf_token, "hf_secret");
   EXPECT_EQ(config->tensor_parallel, 4);
+  EXPECT_EQ(config->device, "cpu");
 }
 
 TEST(EngineConfigTest, DescribeNeverShowsTheToken) {
@@ -74,6 +76,7 @@ TEST(EngineConfigTest, BadValuesNameTheVariable) {
            Case{"LEPTON_CHAT_TEMPLATE", "llama-9", "expected one of"},
            Case{"TENSOR_PARALLEL", "0", "TENSOR_PARALLEL='0'"},
            Case{"TENSOR_PARALLEL", "two", "TENSOR_PARALLEL='two'"},
+           Case{"DEVICE", "tpu", "DEVICE='tpu'"},
        }) {
     absl::StatusOr<EngineConfig> config =
         EngineConfigFromEnv(MapEnv({{"HOME", "/h"}, {c.variable, c.value}}));

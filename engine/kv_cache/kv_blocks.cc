@@ -1,6 +1,7 @@
 #include "engine/kv_cache/kv_blocks.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace llm {
 
@@ -17,6 +18,11 @@ KvBlocks::KvBlocks(const ModelConfig& config, int32_t count, int64_t block_token
 int64_t KvBlocks::BlockBytes(const ModelConfig& config, int64_t block_tokens) {
   return 2 * config.num_layers * config.num_kv_heads * block_tokens * config.head_dim *
          static_cast<int64_t>(sizeof(cpu::Half));
+}
+
+int32_t KvBlocks::CountFor(const ModelConfig& config, int64_t bytes, int64_t block_tokens) {
+  return static_cast<int32_t>(
+      std::clamp<int64_t>(bytes / BlockBytes(config, block_tokens), 1, INT32_MAX));
 }
 
 void KvBlocks::Store(int64_t layer, const int32_t* table, int64_t position, const float* keys,

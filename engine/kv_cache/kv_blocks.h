@@ -23,6 +23,8 @@ class KvBlocks {
 
   // Bytes one block takes for `config` (keys and values, every layer, f16).
   static int64_t BlockBytes(const ModelConfig& config, int64_t block_tokens);
+  // Blocks that fit in `bytes` (at least one).
+  static int32_t CountFor(const ModelConfig& config, int64_t bytes, int64_t block_tokens);
 
   int32_t count() const { return count_; }
   int64_t block_tokens() const { return block_tokens_; }

@@ -218,8 +218,10 @@ absl::StatusOr<std::unique_ptr<LlamaModel>> LlamaModel::FromWeights(
     }
   }
   model->PrefaultWeights();
-  if (options.int8_weights) model->QuantizeInt8();
-  model->RepackRows8();
+  if (!options.keep_stored_layout) {
+    if (options.int8_weights) model->QuantizeInt8();
+    model->RepackRows8();
+  }
   return model;
 }
 

@@ -36,6 +36,9 @@ struct LoadOptions {
   // USE_INT: re-store float weight matrices as INT8 with per-output-channel scales
   // (cpu/int8_weights.h); quantized GGUF tensors are used as they are.
   bool int8_weights = false;
+  // For a device backend: matrices stay in their stored row layout (no CPU repacking,
+  // and USE_INT is left to the device), ready to upload.
+  bool keep_stored_layout = false;
   // TENSOR_PARALLEL: load shard `tensor_parallel_rank` of `tensor_parallel_size`.
   int tensor_parallel_rank = 0;
   int tensor_parallel_size = 1;
@@ -84,13 +87,20 @@ class LlamaModel {
   absl::Status Forward(const std::vector<int32_t>& tokens, int64_t start, KvBlocks& cache,
                        float* logits, cpu::ThreadPool& pool) const;
 
- private:
+  // The weights, for a device backend to upload.
   struct Layer {
     std::vector<float> attn_norm, ffn_norm;
     std::vector<float> q_bias, k_bias, v_bias;  // Empty without qkv_bias.
     cpu::WeightView q, k, v, o, gate, up, down;
   };
+  const std::vector<Layer>& layers() const { return layers_; }
+  const cpu::WeightView& embeddings() const { return embeddings_; }
+  const cpu::WeightView& lm_head() const { return lm_head_; }
+  const std::vector<float>& output_norm() const { return output_norm_; }
+  const std::vector<float>& rope_inv_freq() const { return rope_inv_freq_; }
+  float rope_attention_factor() const { return rope_attention_factor_; }
 
+ private:
   LlamaModel() = default;
   static absl::StatusOr<std::unique_ptr<LlamaModel>> FromWeights(
       ModelConfig config, std::unique_ptr<WeightSource> weights, const LoadOptions& options);

@@ -5,28 +5,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
-#include "engine/backend/cpu_backend.h"
 #include "engine/kv_cache/kv_blocks.h"
 
 namespace llm {
-namespace {
-
-int32_t PoolBlocks(const ModelConfig& config, const SchedulerLimits& limits) {
-  const int64_t blocks =
-      limits.kv_cache_bytes / KvBlocks::BlockBytes(config, limits.kv_block_tokens);
-  return static_cast<int32_t>(std::clamp<int64_t>(blocks, 1, INT32_MAX));
-}
-
-}  // namespace
-
-EngineLoop::EngineLoop(const LoadedModel& model, int threads, const SchedulerLimits& limits)
+EngineLoop::EngineLoop(const LoadedModel& model, std::unique_ptr<Backend> backend,
+                       const SchedulerLimits& limits)
     : model_(model),
       limits_{std::max(1, limits.max_running), std::max(0, limits.max_queued),
               std::max<int64_t>(1, limits.step_tokens), limits.kv_cache_bytes,
               std::max<int64_t>(1, limits.kv_block_tokens)},
-      backend_(std::make_unique<CpuBackend>(model.Shards(), threads,
-                                            PoolBlocks(model.model->config(), limits_),
-                                            limits_.kv_block_tokens)),
+      backend_(std::move(backend)),
       blocks_(backend_->kv_blocks(), limits_.kv_block_tokens),
       context_window_(std::min<int64_t>(model.model->config().context_length,
                                         int64_t{backend_->kv_blocks()} * limits_.kv_block_tokens)) {

@@ -38,11 +38,12 @@ namespace llm {
 
 class EngineLoop {
  public:
-  // `model` must outlive the loop. `threads` compute threads; at most
-  // `limits.max_running` sequences run at once, at most `limits.max_queued` more
-  // requests wait in arrival order, one step feeds about `limits.step_tokens` tokens, and
-  // the KV cache takes `limits.kv_cache_bytes` in blocks of `limits.kv_block_tokens`.
-  EngineLoop(const LoadedModel& model, int threads, const SchedulerLimits& limits);
+  // `model` must outlive the loop; `backend` computes its steps and holds the KV
+  // cache's blocks of `limits.kv_block_tokens` positions. At most `limits.max_running`
+  // sequences run at once, at most `limits.max_queued` more requests wait in arrival
+  // order, and one step feeds about `limits.step_tokens` tokens.
+  EngineLoop(const LoadedModel& model, std::unique_ptr<Backend> backend,
+             const SchedulerLimits& limits);
   ~EngineLoop();  // Finishes nothing: open streams end with FINISH_REASON_CANCELLED.
 
   EngineLoop(const EngineLoop&) = delete;
@@ -61,6 +62,7 @@ class EngineLoop {
   int queued() const;
   const SchedulerLimits& limits() const { return limits_; }
   const EngineMetrics& metrics() const { return metrics_; }
+  const Backend& backend() const { return *backend_; }
 
  private:
   void Run();

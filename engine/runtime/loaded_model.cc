@@ -33,11 +33,13 @@ std::string HfChatTemplate(const std::string& dir) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<LoadedModel>> LoadModel(const ModelSource& source,
-                                                       const EngineConfig& config) {
+                                                       const EngineConfig& config,
+                                                       bool for_device) {
   auto loaded = std::make_unique<LoadedModel>();
   loaded->source = source;
   for (int rank = 0; rank < config.tensor_parallel; ++rank) {
     const LoadOptions options{.int8_weights = config.use_int8,
+                              .keep_stored_layout = for_device,
                               .tensor_parallel_rank = rank,
                               .tensor_parallel_size = config.tensor_parallel};
     std::unique_ptr<LlamaModel> shard;

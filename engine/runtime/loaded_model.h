@@ -28,8 +28,10 @@ struct LoadedModel {
   std::vector<const LlamaModel*> Shards() const;
 };
 
+// `for_device`: the weights go to a device backend (LoadOptions::keep_stored_layout).
 absl::StatusOr<std::unique_ptr<LoadedModel>> LoadModel(const ModelSource& source,
-                                                       const EngineConfig& config);
+                                                       const EngineConfig& config,
+                                                       bool for_device = false);
 
 }  // namespace llm
 

@@ -22,20 +22,6 @@ grpc::Status Loading() {
   return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the model is still loading");
 }
 
-std::string CpuName() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(cpuinfo, line)) {
-    if (absl::StartsWith(line, "model name")) {
-      const size_t colon = line.find(':');
-      return colon == std::string::npos ? line
-                                        : std::string(absl::StripLeadingAsciiWhitespace(
-                                              absl::string_view(line).substr(colon + 1)));
-    }
-  }
-  return "CPU";
-}
-
 void FillToken(const Tokenizer& tokenizer, int32_t id, llm::v1::SpecialToken* token) {
   token->set_id(id);
   token->set_text(std::string(tokenizer.TokenText(id)));
@@ -43,10 +29,10 @@ void FillToken(const Tokenizer& tokenizer, int32_t id, llm::v1::SpecialToken* to
 
 }  // namespace
 
-void EngineService::SetModel(std::unique_ptr<LoadedModel> model, int threads,
+void EngineService::SetModel(std::unique_ptr<LoadedModel> model, std::unique_ptr<Backend> backend,
                              const SchedulerLimits& limits) {
   model_ = std::move(model);
-  loop_ = std::make_unique<EngineLoop>(*model_, threads, limits);
+  loop_ = std::make_unique<EngineLoop>(*model_, std::move(backend), limits);
   model_ready_.store(true);
 }
 
@@ -110,13 +96,13 @@ grpc::Status EngineService::ModelInfo(grpc::ServerContext* context,
   templates->set_forced_jinja(config_.chat_template_jinja);
   templates->set_forced_name(config_.chat_template_name);
   templates->set_model_template(m->chat_template);
+  const DeviceDescription d = loop_->backend().Describe();
   llm::v1::DeviceInfo* device = response->mutable_device();
-  device->set_kind("cpu");
-  device->set_name(CpuName());
-  device->set_count(config_.tensor_parallel);
-  device->set_memory_bytes(static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
-                           static_cast<uint64_t>(sysconf(_SC_PAGESIZE)));
-  device->set_threads(std::max(1u, std::thread::hardware_concurrency()));
+  device->set_kind(d.kind);
+  device->set_name(d.name);
+  device->set_count(d.count);
+  device->set_memory_bytes(d.memory_bytes);
+  device->set_threads(d.threads);
   return Load(context, nullptr, response->mutable_load());
 }
 

@@ -25,8 +25,9 @@ class EngineService final : public llm::v1::Engine::Service {
   // The engine loop's Prometheus figures; empty while loading.
   std::string MetricsText() const;
 
-  // Publishes the loaded model and starts the engine loop on it; called once.
-  void SetModel(std::unique_ptr<LoadedModel> model, int threads, const SchedulerLimits& limits);
+  // Publishes the loaded model and starts the engine loop on `backend`; called once.
+  void SetModel(std::unique_ptr<LoadedModel> model, std::unique_ptr<Backend> backend,
+                const SchedulerLimits& limits);
 
   grpc::Status Tokenize(grpc::ServerContext* context, const llm::v1::TokenizeRequest* request,
                         llm::v1::TokenizeResponse* response) override;

@@ -23,6 +23,14 @@ absl::StatusOr<std::string> CudaDeviceName(int index) {
   return absl::StrCat(prop.name, " (sm_", prop.major, prop.minor, ")");
 }
 
+absl::StatusOr<uint64_t> CudaDeviceMemoryBytes(int index) {
+  cudaDeviceProp prop;
+  absl::Status status =
+      CudaStatus(cudaGetDeviceProperties(&prop, index), "cudaGetDeviceProperties");
+  if (!status.ok()) return status;
+  return static_cast<uint64_t>(prop.totalGlobalMem);
+}
+
 absl::Status CudaSetDevice(int index) { return CudaStatus(cudaSetDevice(index), "cudaSetDevice"); }
 
 }  // namespace llm::kernels

@@ -3,6 +3,7 @@
 #ifndef LLM_KERNELS_COMMON_DEVICE_H_
 #define LLM_KERNELS_COMMON_DEVICE_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -18,6 +19,9 @@ absl::StatusOr<int> CudaDeviceCount();
 
 // Name and compute capability of device `index`, such as "NVIDIA H100 80GB HBM3 (sm_90)".
 absl::StatusOr<std::string> CudaDeviceName(int index);
+
+// Memory of device `index` in bytes.
+absl::StatusOr<uint64_t> CudaDeviceMemoryBytes(int index);
 
 // Makes device `index` the calling thread's current device.
 absl::Status CudaSetDevice(int index);

@@ -51,4 +51,14 @@ absl::Status DeviceBuffer::Fill(uint8_t value) {
   return CudaStatus(cudaMemset(data_, value, size_), "cudaMemset");
 }
 
+absl::Status DeviceBuffer::CopyWithin(size_t to, size_t from, size_t bytes) {
+  if (to + bytes > size_ || from + bytes > size_ || (to < from + bytes && from < to + bytes)) {
+    return absl::InvalidArgumentError(
+        "DeviceBuffer::CopyWithin: range outside the buffer or overlapping");
+  }
+  char* base = static_cast<char*>(data_);
+  return CudaStatus(cudaMemcpy(base + to, base + from, bytes, cudaMemcpyDeviceToDevice),
+                    "cudaMemcpy");
+}
+
 }  // namespace llm::kernels

@@ -18,6 +18,7 @@ class DeviceBuffer {
   // Allocates `bytes` and copies them from `host`.
   static absl::StatusOr<DeviceBuffer> FromHost(const void* host, size_t bytes);
 
+  DeviceBuffer() = default;  // Empty: no memory.
   DeviceBuffer(DeviceBuffer&& other) noexcept;
   DeviceBuffer& operator=(DeviceBuffer&& other) noexcept;
   DeviceBuffer(const DeviceBuffer&) = delete;
@@ -33,6 +34,10 @@ class DeviceBuffer {
 
   // Sets every byte to `value` (tests poison outputs with 0xff, a NaN pattern).
   absl::Status Fill(uint8_t value);
+
+  // Copies `bytes` from offset `from` to offset `to` within this buffer (the ranges must
+  // not overlap).
+  absl::Status CopyWithin(size_t to, size_t from, size_t bytes);
 
  private:
   DeviceBuffer(void* data, size_t size) : data_(data), size_(size) {}
