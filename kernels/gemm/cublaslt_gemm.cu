@@ -38,7 +38,8 @@ struct CublasLtGemm::State {
   cublasLtHandle_t handle = nullptr;
   void* workspace = nullptr;
   size_t workspace_bytes = 0;
-  std::map<std::tuple<int64_t, int64_t, int64_t, DType>, std::unique_ptr<Plan>> plans;
+  // (m, n, k, dtype, y dtype, bias) → plan.
+  std::map<std::tuple<int64_t, int64_t, int64_t, DType, DType, bool>, std::unique_ptr<Plan>> plans;
 
   ~State() {
     plans.clear();
@@ -46,17 +47,23 @@ struct CublasLtGemm::State {
     if (handle != nullptr) cublasLtDestroy(handle);
   }
 
-  absl::StatusOr<const Plan*> PlanFor(int64_t m, int64_t n, int64_t k, DType dtype) {
-    auto it = plans.find({m, n, k, dtype});
+  absl::StatusOr<const Plan*> PlanFor(int64_t m, int64_t n, int64_t k, DType dtype,
+                                      DType y_dtype, bool bias) {
+    const auto key = std::make_tuple(m, n, k, dtype, y_dtype, bias);
+    auto it = plans.find(key);
     if (it != plans.end()) return it->second.get();
     auto plan = std::make_unique<Plan>();
-    if (absl::Status s = Build(*plan, m, n, k, dtype); !s.ok()) return s;
-    return plans.emplace(std::make_tuple(m, n, k, dtype), std::move(plan)).first->second.get();
+    if (absl::Status s = Build(*plan, m, n, k, dtype, y_dtype, bias); !s.ok()) return s;
+    return plans.emplace(key, std::move(plan)).first->second.get();
   }
 
-  absl::Status Build(Plan& plan, int64_t m, int64_t n, int64_t k, DType dtype) {
+  absl::Status Build(Plan& plan, int64_t m, int64_t n, int64_t k, DType dtype, DType y_dtype,
+                     bool bias) {
     const cudaDataType_t type = dtype == DType::kF16 ? CUDA_R_16F : CUDA_R_16BF;
+    const cudaDataType_t y_type = y_dtype == DType::kF32 ? CUDA_R_32F : type;
     const cublasOperation_t transpose = CUBLAS_OP_T;
+    // The bias adds per row of the column-major result, that is per output feature.
+    const cublasLtEpilogue_t epilogue = bias ? CUBLASLT_EPILOGUE_BIAS : CUBLASLT_EPILOGUE_DEFAULT;
     // Every call runs (they only fill host-side descriptors); the first failure is reported.
     for (const auto& [status, what] : {
              std::pair{cublasLtMatmulDescCreate(&plan.op, CUBLAS_COMPUTE_32F, CUDA_R_32F),
@@ -66,7 +73,14 @@ struct CublasLtGemm::State {
                        "cublasLtMatmulDescSetAttribute"},
              std::pair{cublasLtMatrixLayoutCreate(&plan.w, type, k, n, k), "layout of W"},
              std::pair{cublasLtMatrixLayoutCreate(&plan.x, type, k, m, k), "layout of X"},
-             std::pair{cublasLtMatrixLayoutCreate(&plan.y, type, n, m, n), "layout of Y"},
+             std::pair{cublasLtMatmulDescSetAttribute(plan.op, CUBLASLT_MATMUL_DESC_EPILOGUE,
+                                                      &epilogue, sizeof(epilogue)),
+                       "cublasLtMatmulDescSetAttribute"},
+             std::pair{cublasLtMatmulDescSetAttribute(plan.op,
+                                                      CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &type,
+                                                      sizeof(type)),
+                       "cublasLtMatmulDescSetAttribute"},
+             std::pair{cublasLtMatrixLayoutCreate(&plan.y, y_type, n, m, n), "layout of Y"},
          }) {
       if (absl::Status s = LtStatus(status, what); !s.ok()) return s;
     }
@@ -118,18 +132,35 @@ absl::StatusOr<std::unique_ptr<CublasLtGemm>> CublasLtGemm::Create(size_t worksp
 }
 
 absl::Status CublasLtGemm::Run(const void* x, const void* w, void* y, int64_t m, int64_t n,
-                               int64_t k, DType dtype, cudaStream_t stream) {
+                               int64_t k, DType dtype, cudaStream_t stream, const void* bias) {
+  return Run(x, w, y, m, n, k, dtype, dtype, stream, bias);
+}
+
+absl::Status CublasLtGemm::Run(const void* x, const void* w, void* y, int64_t m, int64_t n,
+                               int64_t k, DType dtype, DType y_dtype, cudaStream_t stream,
+                               const void* bias) {
   if (x == nullptr || w == nullptr || y == nullptr) {
     return absl::InvalidArgumentError("CublasLtGemm: null pointer");
   }
   if (m <= 0 || n <= 0 || k <= 0) {
     return absl::InvalidArgumentError(absl::StrCat("CublasLtGemm: bad shape ", m, "x", n, "x", k));
   }
-  if (dtype != DType::kF16 && dtype != DType::kBF16) {
-    return absl::InvalidArgumentError("CublasLtGemm: f16 or bf16 only");
+  if ((dtype != DType::kF16 && dtype != DType::kBF16) ||
+      (y_dtype != dtype && y_dtype != DType::kF32) || (bias != nullptr && y_dtype != dtype)) {
+    return absl::InvalidArgumentError(
+        "CublasLtGemm: f16 or bf16 inputs, output in their type or f32 (with a bias: their type)");
   }
-  absl::StatusOr<const Plan*> plan = state_->PlanFor(m, n, k, dtype);
+  absl::StatusOr<const Plan*> plan = state_->PlanFor(m, n, k, dtype, y_dtype, bias != nullptr);
   if (!plan.ok()) return plan.status();
+  if (bias != nullptr) {
+    if (absl::Status s = LtStatus(cublasLtMatmulDescSetAttribute((*plan)->op,
+                                                                 CUBLASLT_MATMUL_DESC_BIAS_POINTER,
+                                                                 &bias, sizeof(bias)),
+                                  "cublasLtMatmulDescSetAttribute");
+        !s.ok()) {
+      return s;
+    }
+  }
   const float alpha = 1.0f, beta = 0.0f;
   return LtStatus(cublasLtMatmul(state_->handle, (*plan)->op, &alpha, w, (*plan)->w, x, (*plan)->x,
                                  &beta, y, (*plan)->y, y, (*plan)->y, &(*plan)->algo,

@@ -23,9 +23,13 @@ class CublasLtGemm {
   static absl::StatusOr<std::unique_ptr<CublasLtGemm>> Create(size_t workspace_bytes = 32 << 20);
   ~CublasLtGemm();
 
-  // Enqueues Y = X · Wᵀ on `stream`. Not thread-safe: one CublasLtGemm per stream.
+  // Enqueues Y = X · Wᵀ (+ bias, [n] in dtype, when given) on `stream`; X and W are in
+  // `dtype` (f16 or bf16), Y in `y_dtype` (dtype or f32: logits keep f32 precision). Not
+  // thread-safe: one CublasLtGemm per stream.
   absl::Status Run(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k,
-                   DType dtype, cudaStream_t stream);
+                   DType dtype, cudaStream_t stream, const void* bias = nullptr);
+  absl::Status Run(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k,
+                   DType dtype, DType y_dtype, cudaStream_t stream, const void* bias = nullptr);
 
   // Shapes planned so far.
   size_t plans() const;

@@ -67,6 +67,53 @@ TYPED_TEST(CublasLtGemmTest, MatchesAFloat64Product) {
   EXPECT_EQ((*gemm)->plans(), 3u);  // One per shape, reused on the repeat.
 }
 
+// The two variants the forward pass uses: Q, K and V with their bias (Qwen2), and the LM
+// head writing f32 logits.
+TEST(CublasLtGemmVariantsTest, BiasAndF32Output) {
+  absl::StatusOr<int> devices = CudaDeviceCount();
+  if (!devices.ok()) GTEST_SKIP() << "needs a GPU: " << devices.status().message();
+  using E = Element<__nv_bfloat16>;
+  absl::StatusOr<std::unique_ptr<CublasLtGemm>> gemm = CublasLtGemm::Create();
+  ASSERT_TRUE(gemm.ok()) << gemm.status();
+  constexpr int64_t kM = 5, kN = 520, kK = 896;
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<__nv_bfloat16> x(kM * kK), w(kN * kK), bias(kN);
+  for (auto& v : x) v = E::From(normal(rng));
+  for (auto& v : w) v = E::From(normal(rng) * 0.05f);
+  for (auto& v : bias) v = E::From(normal(rng));
+  absl::StatusOr<DeviceBuffer> dx = DeviceBuffer::FromHost(x.data(), x.size() * 2);
+  absl::StatusOr<DeviceBuffer> dw = DeviceBuffer::FromHost(w.data(), w.size() * 2);
+  absl::StatusOr<DeviceBuffer> db = DeviceBuffer::FromHost(bias.data(), bias.size() * 2);
+  absl::StatusOr<DeviceBuffer> dy = DeviceBuffer::Allocate(kM * kN * 2);
+  absl::StatusOr<DeviceBuffer> dl = DeviceBuffer::Allocate(kM * kN * 4);
+  ASSERT_TRUE(dx.ok() && dw.ok() && db.ok() && dy.ok() && dl.ok());
+  ASSERT_TRUE(dy->Fill(0xff).ok() && dl->Fill(0xff).ok());
+  ASSERT_TRUE(
+      (*gemm)
+          ->Run(dx->data(), dw->data(), dy->data(), kM, kN, kK, DType::kBF16, nullptr, db->data())
+          .ok());
+  ASSERT_TRUE(
+      (*gemm)
+          ->Run(dx->data(), dw->data(), dl->data(), kM, kN, kK, DType::kBF16, DType::kF32, nullptr)
+          .ok());
+  std::vector<__nv_bfloat16> y(kM * kN);
+  std::vector<float> logits(kM * kN);
+  ASSERT_TRUE(dy->CopyToHost(y.data(), dy->size()).ok());
+  ASSERT_TRUE(dl->CopyToHost(logits.data(), dl->size()).ok());
+  for (int64_t i = 0; i < kM; ++i) {
+    for (int64_t j = 0; j < kN; ++j) {
+      double product = 0;
+      for (int64_t c = 0; c < kK; ++c)
+        product += double{E::To(x[i * kK + c])} * E::To(w[j * kK + c]);
+      const double with_bias = product + E::To(bias[j]);
+      ASSERT_NEAR(E::To(y[i * kN + j]), with_bias, 2e-2 * (1 + std::fabs(with_bias)))
+          << i << "," << j;
+      ASSERT_NEAR(logits[i * kN + j], product, 1e-3 * (1 + std::fabs(product))) << i << "," << j;
+    }
+  }
+}
+
 TEST(CublasLtGemmSetupTest, FailsCleanlyWithoutAGpu) {
   if (CudaDeviceCount().ok()) GTEST_SKIP() << "a GPU is present";
   EXPECT_EQ(CublasLtGemm::Create().status().code(), absl::StatusCode::kFailedPrecondition);
