@@ -1,9 +1,10 @@
-// generate: runs one prompt (or one chat message, --chat) through a model on the CPU,
-// for people and scripts.
+// generate: runs one prompt (or one chat message, --chat) through a model on the CPU
+// (or the GPU, --device), for people and scripts.
 // Prints only the generated text on stdout (token ids with --token_ids) and the
 // load, prefill and decode timings on stderr.
 //   bazel run //engine:generate -- --prompt "The capital of France is" --max_tokens 32
 #include <cstdio>
+#include <numeric>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,7 +17,7 @@
 #include "common/jinja/chat_context.h"
 #include "common/jinja/template.h"
 #include "common/startup.h"
-#include "engine/backend/cpu/thread_pool.h"
+#include "engine/backend/backend_factory.h"
 #include "engine/config/engine_config.h"
 #include "engine/kv_cache/kv_blocks.h"
 #include "engine/model/model_source.h"
@@ -45,6 +46,7 @@ ABSL_FLAG(double, frequency_penalty, 0.0, "OpenAI-style frequency penalty");
 ABSL_FLAG(std::vector<std::string>, stop, {}, "stop strings (comma-separated), never printed");
 ABSL_FLAG(bool, ignore_eos, false, "keep generating past end-of-sequence tokens");
 ABSL_FLAG(bool, token_ids, false, "print generated token ids instead of text");
+ABSL_FLAG(std::string, device, "cpu", "cpu, cuda, or auto (a GPU when there is one)");
 ABSL_FLAG(bool, use_int8, false,
           "re-store float weights as INT8 with per-channel scales (the engine's USE_INT)");
 
@@ -78,11 +80,13 @@ int Run(int argc, char** argv) {
   if (threads < 0) ExitWithError("--threads", absl::InvalidArgumentError("must be >= 0"));
   if (threads == 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
+  const DeviceKind device = ValueOrExit(ResolveDevice(absl::GetFlag(FLAGS_device)), "--device");
   const absl::Time load_start = absl::Now();
   const ModelSource source = ValueOrExit(ResolveModelSource(path, ProcessEnv()), "--model");
   EngineConfig engine_config;
   engine_config.use_int8 = absl::GetFlag(FLAGS_use_int8);
-  std::unique_ptr<LoadedModel> loaded = ValueOrExit(LoadModel(source, engine_config), "--model");
+  std::unique_ptr<LoadedModel> loaded =
+      ValueOrExit(LoadModel(source, engine_config, device == DeviceKind::kCuda), "--model");
   const LlamaModel* model = loaded->model.get();
   const Tokenizer* tokenizer = loaded->tokenizer.get();
   const ModelConfig& config = model->config();
@@ -112,9 +116,13 @@ int Run(int argc, char** argv) {
     }
   }
 
-  cpu::ThreadPool pool(threads);
-  KvBlocks cache(config, static_cast<int32_t>(BlocksFor(total, kDefaultBlockTokens)),
-                 kDefaultBlockTokens);
+  const auto blocks = static_cast<int32_t>(BlocksFor(total, kDefaultBlockTokens));
+  std::unique_ptr<Backend> backend =
+      ValueOrExit(CreateBackend(device, loaded->Shards(), threads, blocks, kDefaultBlockTokens,
+                                engine_config.use_int8),
+                  "--device");
+  std::vector<int32_t> block_table(blocks);
+  std::iota(block_table.begin(), block_table.end(), 0);
   Sampler sampler({.temperature = static_cast<float>(absl::GetFlag(FLAGS_temperature)),
                    .top_k = absl::GetFlag(FLAGS_top_k),
                    .top_p = static_cast<float>(absl::GetFlag(FLAGS_top_p)),
@@ -132,7 +140,8 @@ int Run(int argc, char** argv) {
   std::vector<float> logits(config.vocab_size);
 
   const absl::Time prefill_start = absl::Now();
-  ExitIfError("forward pass", model->Forward(prompt, 0, cache, logits.data(), pool));
+  ExitIfError("forward pass",
+              backend->Forward({SequenceStep{prompt, 0, block_table.data()}}, logits.data()));
   const double prefill_s = absl::ToDoubleSeconds(absl::Now() - prefill_start);
 
   const absl::Time decode_start = absl::Now();
@@ -154,7 +163,9 @@ int Run(int argc, char** argv) {
     }
     std::fflush(stdout);
     if (generated == max_tokens || text.matched_stop().has_value()) break;
-    ExitIfError("forward pass", model->Forward({token}, position++, cache, logits.data(), pool));
+    ExitIfError(
+        "forward pass",
+        backend->Forward({SequenceStep{{token}, position++, block_table.data()}}, logits.data()));
   }
   if (!absl::GetFlag(FLAGS_token_ids)) std::printf("%s\n", text.Finish().c_str());
   const double decode_s = absl::ToDoubleSeconds(absl::Now() - decode_start);

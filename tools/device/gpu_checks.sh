@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The GPU checks, run on a lent GPU machine from the repository root with .device/bin and
+# .device/lib carried (tools/device/bundle.sh made them). In one go:
+#   1. every CUDA test (kernels, cuBLASLt, INT8 GEMM, CUDA graphs, NCCL), which skip
+#      nowhere here: a skip is reported as a failure;
+#   2. greedy generation on the GPU against the CPU backend, token for token, on a tiny
+#      random-weight model (bf16 and USE_INT) and, when its halves were carried, on the
+#      default model.
+# Writes $OUT/report.md (and each test's log); prints the report last.
+set -uo pipefail
+OUT=${OUT:-/tmp/gpu_checks}
+mkdir -p "$OUT"
+REPORT=$OUT/report.md
+export LD_LIBRARY_PATH="$PWD/.device/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}"
+# PyTorch's wheels carry cuBLAS and NCCL too.
+for dir in $(python3 -c 'import nvidia, os; print(" ".join(os.path.join(p, d, "lib") for p in nvidia.__path__ for d in os.listdir(p)))' 2>/dev/null); do
+  [[ -d "$dir" ]] && LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$dir"
+done
+BIN=.device/bin
+{
+  echo "# GPU checks, $(date -u +%F), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+  echo
+  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+  echo
+  echo "## CUDA tests"
+  echo
+} >"$REPORT"
+failed=0
+for test in "$BIN"/*_test; do
+  name=$(basename "$test")
+  "$test" >"$OUT/$name.log" 2>&1
+  status=$?
+  skipped=$(grep -c '\[  SKIPPED \]' "$OUT/$name.log")
+  passed=$(grep -o '\[  PASSED  \] [0-9]*' "$OUT/$name.log" | grep -o '[0-9]*$')
+  if [[ $status -ne 0 || $skipped -gt 0 ]]; then
+    failed=$((failed + 1))
+    echo "- FAIL $name (exit $status, $skipped skipped): $(grep -m3 -E 'Failure|error|SKIPPED' "$OUT/$name.log" | tr '\n' ' ')" >>"$REPORT"
+  else
+    echo "- ok $name ($passed tests)" >>"$REPORT"
+  fi
+done
+
+echo -e "\n## Greedy generation, GPU against CPU\n" >>"$REPORT"
+"$BIN/write_tiny_model" "$OUT/tiny.gguf"
+models=("$OUT/tiny.gguf")
+if [[ -f .device/model/part-aa && -f .device/model/part-ab ]]; then
+  cat .device/model/part-aa .device/model/part-ab >"$OUT/default.gguf"
+  models+=("$OUT/default.gguf")
+fi
+for model in "${models[@]}"; do
+  for int8 in false true; do
+    for prompt in "The capital of France is" "def fibonacci(n):" "Once upon a time,"; do
+      args=(--model="$model" --prompt="$prompt" --max_tokens=32 --token_ids --ignore_eos --use_int8="$int8")
+      cpu=$("$BIN/generate" "${args[@]}" --device=cpu 2>"$OUT/cpu.err" | tr '\n' ' ')
+      gpu=$("$BIN/generate" "${args[@]}" --device=cuda 2>"$OUT/gpu.err" | tr '\n' ' ')
+      same=0
+      read -ra a <<<"$cpu"
+      read -ra b <<<"$gpu"
+      while [[ $same -lt ${#a[@]} && $same -lt ${#b[@]} && "${a[$same]}" == "${b[$same]}" ]]; do
+        same=$((same + 1))
+      done
+      echo "- $(basename "$model") USE_INT=$int8 '$prompt': $same of ${#a[@]} tokens agree; gpu: $(grep -o 'generated.*' "$OUT/gpu.err" | head -1)$(grep -m1 -i error "$OUT/gpu.err")" >>"$REPORT"
+    done
+  done
+done
+echo -e "\n$failed CUDA test binaries failed or skipped" >>"$REPORT"
+cat "$REPORT"
