@@ -105,6 +105,26 @@ absl::StatusOr<ModelConfig> ConfigFromGguf(const GgufFile& gguf) {
     if (scaling == "linear") {
       c.rope_scaling.type = RopeScaling::kLinear;
       ASSIGN_OR_RETURN(c.rope_scaling.factor, gguf.GetFloat(key("rope.scaling.factor")));
+    } else if (scaling == "yarn") {
+      // As llama.cpp reads it: factor, the pre-extension context, beta 32 / 1, and
+      // cos and sin scaled by 0.1·ln(factor) + 1.
+      c.rope_scaling.type = RopeScaling::kYarn;
+      ASSIGN_OR_RETURN(c.rope_scaling.factor, gguf.GetFloat(key("rope.scaling.factor")));
+      ASSIGN_OR_RETURN(const uint64_t original,
+                       gguf.GetUIntOr(key("rope.scaling.original_context_length"),
+                                      static_cast<uint64_t>(c.context_length)));
+      c.rope_scaling.original_context = static_cast<double>(original);
+      c.rope_scaling.correction_context = c.rope_scaling.original_context;
+      ASSIGN_OR_RETURN(const double attn_factor,
+                       gguf.GetFloatOr(key("rope.scaling.attn_factor"), 1.0));
+      if (attn_factor != 1.0 || gguf.Has(key("rope.scaling.yarn_log_multiplier"))) {
+        return absl::UnimplementedError(absl::StrCat(
+            gguf.path(), ": yarn with an attention factor or a log multiplier is not supported"));
+      }
+      if (!(c.rope_scaling.factor >= 1.0) || original == 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            gguf.path(), ": yarn needs a factor of at least 1 and an original context"));
+      }
     } else if (scaling != "none") {
       return absl::UnimplementedError(absl::StrCat(gguf.path(), ": rope scaling '", scaling,
                                                    "' in GGUF files is not supported yet"));

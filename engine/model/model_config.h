@@ -26,6 +26,9 @@ struct RopeScaling {
   double beta_fast = 32.0;         // yarn
   double beta_slow = 1.0;          // yarn
   float attention_factor = 0.0f;   // yarn; 0: 0.1·ln(factor) + 1.
+  // yarn: the context its correction range is computed over; 0 is max_position_embeddings,
+  // as transformers reads config.json (llama.cpp uses the original context).
+  double correction_context = 0;
 };
 
 struct ModelConfig {

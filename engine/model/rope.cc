@@ -50,8 +50,8 @@ std::vector<float> RopeInvFreq(const ModelConfig& c, int64_t seq_len) {
       break;
     }
     case RopeScaling::kYarn: {
-      // The correction range comes from max_position_embeddings, as transformers reads it.
-      const double context = static_cast<double>(c.context_length);
+      const double context =
+          s.correction_context > 0 ? s.correction_context : static_cast<double>(c.context_length);
       const double low =
           std::max(0.0, std::floor(CorrectionDim(s.beta_fast, dim, c.rope_theta, context)));
       const double high = std::min<double>(

@@ -32,6 +32,11 @@ class NumpyLlama:
         self.head_dim = self.hidden // self.heads
         self.eps = float(scalar("attention.layer_norm_rms_epsilon"))
         self.theta = float(scalar("rope.freq_base", 10000.0))
+        scaling = fields.get(f"{self.arch}.rope.scaling.type")
+        self.yarn = None
+        if scaling is not None and bytes(scaling.parts[scaling.data[0]]).decode() == "yarn":
+            self.yarn = (float(scalar("rope.scaling.factor")),
+                         float(scalar("rope.scaling.original_context_length")))
         self.w = {}
         for t in reader.tensors:
             values = quants.dequantize(t.data, t.tensor_type).astype(np.float64)
@@ -48,8 +53,24 @@ class NumpyLlama:
         inv_freq = self.theta ** (-2.0 * np.arange(half) / self.head_dim)
         if "rope_freqs.weight" in self.w:  # llama.cpp's frequency factors (Llama 3.1).
             inv_freq = inv_freq / self.w["rope_freqs.weight"]
+        mscale = 1.0
+        if self.yarn is not None:
+            # YaRN as the paper and llama.cpp define it: pairs that turn fewer than beta_slow
+            # (1) times over the original context are interpolated (divided by the factor),
+            # pairs that turn more than beta_fast (32) times keep their frequency, with a
+            # linear ramp between; cos and sin are scaled by 0.1·ln(factor) + 1.
+            factor, original = self.yarn
+
+            def pair_turning(turns):
+                return self.head_dim * np.log(original / (turns * 2 * np.pi)) / (2 * np.log(self.theta))
+
+            low = max(np.floor(pair_turning(32.0)), 0.0)
+            high = min(np.ceil(pair_turning(1.0)), self.head_dim - 1.0)
+            interpolated = np.clip((np.arange(half) - low) / max(high - low, 1e-3), 0.0, 1.0)
+            inv_freq = inv_freq / factor * interpolated + inv_freq * (1 - interpolated)
+            mscale = 0.1 * np.log(factor) + 1.0
         angles = positions[:, None] * inv_freq[None, :]
-        cos, sin = np.cos(angles)[:, None, :], np.sin(angles)[:, None, :]
+        cos, sin = mscale * np.cos(angles)[:, None, :], mscale * np.sin(angles)[:, None, :]
         if self.arch == "qwen2":
             first, second = slice(0, half), slice(half, None)
         else:
