@@ -38,19 +38,40 @@ bool HasAvx512Vnni() {
 }  // namespace
 
 void QuantizeRowQ8(const float* x, int64_t n, BlockQ8* out) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  // packs_epi32 then packs_epi16 leave the four vectors' halves interleaved by 32-bit
+  // group; this puts the values back in order.
+  const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
   for (int64_t b = 0; b < n / 32; ++b, x += 32) {
-    float max_abs = 0.0f;
-    for (int i = 0; i < 32; ++i) max_abs = std::max(max_abs, std::fabs(x[i]));
-    const float d = max_abs / 127.0f;
-    const float inverse = d > 0.0f ? 1.0f / d : 0.0f;
-    int sum = 0;
-    for (int i = 0; i < 32; ++i) {
-      out[b].q[i] = static_cast<int8_t>(std::nearbyint(x[i] * inverse));
-      sum += out[b].q[i];
+    __m256 v[4];
+    __m256 max = _mm256_setzero_ps();
+    for (int j = 0; j < 4; ++j) {
+      v[j] = _mm256_loadu_ps(x + 8 * j);
+      max = _mm256_max_ps(max, _mm256_andnot_ps(sign, v[j]));
     }
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(max), _mm256_extractf128_ps(max, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_movehdup_ps(m));
+    const float d = _mm_cvtss_f32(m) / 127.0f;
+    const __m256 inverse = _mm256_set1_ps(d > 0.0f ? 1.0f / d : 0.0f);
+    // q = round-half-even(x / d), as std::nearbyint rounds: |q| ≤ 127.
+    __m256i q[4];
+    __m256i sum = _mm256_setzero_si256();
+    for (int j = 0; j < 4; ++j) {
+      q[j] = _mm256_cvtps_epi32(_mm256_mul_ps(v[j], inverse));
+      sum = _mm256_add_epi32(sum, q[j]);
+    }
+    const __m256i bytes =
+        _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out[b].q),
+                        _mm256_permutevar8x32_epi32(bytes, order));
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+    const int total = _mm_cvtsi128_si32(s);
     out[b].d = d;
-    out[b].sum = d * static_cast<float>(sum);
-    out[b].q_sum = sum;
+    out[b].sum = d * static_cast<float>(total);
+    out[b].q_sum = total;
   }
 }
 

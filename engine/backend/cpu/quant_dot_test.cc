@@ -115,6 +115,34 @@ TEST(QuantDotTest, Rows8GroupsMatchDecodedMath) {
   }
 }
 
+// The definition: d = max|x| / 127, q = x / d rounded half to even, sums of q.
+TEST(QuantDotTest, QuantizeRowQ8FollowsTheDefinition) {
+  std::mt19937 rng(8);
+  std::normal_distribution<float> normal(0.0f, 3.0f);
+  std::vector<float> x(32 * 40);
+  for (float& v : x) v = normal(rng);
+  std::fill_n(x.begin() + 64, 32, 0.0f);  // An all-zero block.
+  // d = 1 and values halfway between integers: ties round to even.
+  for (int i = 0; i < 31; ++i) x[96 + i] = static_cast<float>(i) - 15.5f;
+  x[96 + 31] = 127.0f;
+  std::vector<BlockQ8> q(40);
+  QuantizeRowQ8(x.data(), static_cast<int64_t>(x.size()), q.data());
+  for (int b = 0; b < 40; ++b) {
+    float max_abs = 0.0f;
+    for (int i = 0; i < 32; ++i) max_abs = std::max(max_abs, std::fabs(x[b * 32 + i]));
+    const float d = max_abs / 127.0f, inverse = d > 0.0f ? 1.0f / d : 0.0f;
+    int sum = 0;
+    for (int i = 0; i < 32; ++i) {
+      const int expected = static_cast<int>(std::nearbyint(x[b * 32 + i] * inverse));
+      ASSERT_EQ(q[b].q[i], expected) << "block " << b << " value " << i;
+      sum += expected;
+    }
+    EXPECT_EQ(q[b].d, d);
+    EXPECT_EQ(q[b].q_sum, sum);
+    EXPECT_EQ(q[b].sum, d * static_cast<float>(sum));
+  }
+}
+
 TEST(QuantDotTest, TypesWithoutAKernelFallBack) {
   EXPECT_EQ(QuantDotFor(DType::kF32).dot, nullptr);
   EXPECT_EQ(QuantDotFor(DType::kF16).dot, nullptr);
