@@ -55,6 +55,11 @@ class LlamaModel {
   static absl::StatusOr<std::unique_ptr<LlamaModel>> FromHfDirectory(
       const std::string& dir, const LoadOptions& options = {});
 
+  // Builds the model from `config` and a source of its tensors by GGUF name (files, or
+  // generated ones for benchmarks).
+  static absl::StatusOr<std::unique_ptr<LlamaModel>> FromWeights(
+      ModelConfig config, std::unique_ptr<WeightSource> weights, const LoadOptions& options);
+
   // The whole model's configuration, whichever shard this is.
   const ModelConfig& config() const { return config_; }
 
@@ -102,8 +107,7 @@ class LlamaModel {
 
  private:
   LlamaModel() = default;
-  static absl::StatusOr<std::unique_ptr<LlamaModel>> FromWeights(
-      ModelConfig config, std::unique_ptr<WeightSource> weights, const LoadOptions& options);
+
   // Keeps only shard `rank` of `size` (Megatron-style): Q, K, V, gate and up split by
   // output features (whole heads), O and down by input features, the LM head by
   // vocabulary; embeddings and norms stay whole.

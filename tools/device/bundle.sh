@@ -2,22 +2,25 @@
 # Builds what the GPU checks run and gathers it under .device/ (ignored by git), for the
 # device tool to carry to a lent GPU machine, which has CUDA, its libraries and Python but
 # no Bazel and none of Debian's libraries:
-#   .device/bin   the CUDA tests, the generate CLI and the tiny-model writer (stripped)
+#   .device/bin   the CUDA tests, the generate CLI, the tiny-model writer and the GPU
+#                 decode benchmark (stripped)
 #   .device/lib   the shared libraries they need beyond glibc, libstdc++ and CUDA's own
 #   .device/model the default model in two halves (each call carries at most 64 MiB)
-# Then, from the repository root, in one device call (about 63 of the 64 MiB a call may
-# carry; if it grows past that, carry .device/lib in a first call and .device/bin in a
-# second on the same warm machine: carried paths stay there between calls):
-#   run(command="bash tools/device/gpu_checks.sh", carry=[".device/bin", ".device/lib"])
+# Then, from the repository root, two device calls on the same warm machine (together
+# they pass the 64 MiB one call may carry; carried paths stay there between calls):
+#   run(command="true", carry=[".device/lib"])
+#   run(command="bash tools/device/gpu_checks.sh; bash tools/device/gpu_bench.sh",
+#       carry=[".device/bin"])
 # To check the default model too, carry .device/model/part-aa and part-ab in two more
 # calls first (gpu_checks.sh joins them).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
 TARGETS=$(bazel query 'kind(cc_test, //kernels/... + //engine/parallel/...)' 2>/dev/null)
-bazel build --jobs=2 $TARGETS //engine:generate //tools/device:write_tiny_model
+EXTRA="//engine:generate //tools/device:write_tiny_model //tools/bench:gpu_decode"
+bazel build --jobs=2 $TARGETS $EXTRA
 rm -rf .device && mkdir -p .device/bin .device/lib .device/model
-for target in $TARGETS //engine:generate //tools/device:write_tiny_model; do
+for target in $TARGETS $EXTRA; do
   path=bazel-bin/$(echo "${target#//}" | tr : /)
   cp "$path" .device/bin/ && chmod u+w ".device/bin/$(basename "$path")"
 done

@@ -11,11 +11,7 @@ set -uo pipefail
 OUT=${OUT:-/tmp/gpu_checks}
 mkdir -p "$OUT"
 REPORT=$OUT/report.md
-export LD_LIBRARY_PATH="$PWD/.device/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}"
-# PyTorch's wheels carry cuBLAS and NCCL too.
-for dir in $(python3 -c 'import nvidia, os; print(" ".join(os.path.join(p, d, "lib") for p in nvidia.__path__ for d in os.listdir(p)))' 2>/dev/null); do
-  [[ -d "$dir" ]] && LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$dir"
-done
+source "$(dirname "${BASH_SOURCE[0]}")/device_env.sh"
 BIN=.device/bin
 {
   echo "# GPU checks, $(date -u +%F), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
