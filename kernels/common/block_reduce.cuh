@@ -14,9 +14,10 @@ struct MaxOp {
   static constexpr float kIdentity = -__builtin_huge_valf();
 };
 
-template <typename Op>
-__device__ float BlockReduce(float value, Op op) {
-  __shared__ float warp_results[32];
+// Op has operator()(T, T) and its identity, Op::kIdentity (of type T).
+template <typename T, typename Op>
+__device__ T BlockReduce(T value, Op op) {
+  __shared__ T warp_results[32];
   for (int offset = 16; offset > 0; offset /= 2) {
     value = op(value, __shfl_xor_sync(0xffffffff, value, offset));
   }
@@ -33,6 +34,15 @@ __device__ float BlockReduce(float value, Op op) {
 
 __device__ inline float BlockSum(float value) { return BlockReduce(value, SumOp()); }
 __device__ inline float BlockMax(float value) { return BlockReduce(value, MaxOp()); }
+
+struct MinIntOp {
+  __device__ int operator()(int a, int b) const { return min(a, b); }
+  static constexpr int kIdentity = 0x7fffffff;
+};
+struct MaxIntOp {
+  __device__ int operator()(int a, int b) const { return max(a, b); }
+  static constexpr int kIdentity = -0x7fffffff - 1;
+};
 
 }  // namespace llm::kernels
 

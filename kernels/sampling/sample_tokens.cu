@@ -51,32 +51,6 @@ __device__ __forceinline__ T WarpSum(T value) {
   return value;
 }
 
-// Reductions over the block that every thread gets, for the types block_reduce.cuh does
-// not cover. Same shape as BlockReduce: butterflies within warps, then across them, so
-// every thread computes the result in the same order and gets the same bits.
-struct MinInt {
-  __device__ int operator()(int a, int b) const { return min(a, b); }
-};
-struct MaxInt {
-  __device__ int operator()(int a, int b) const { return max(a, b); }
-};
-template <typename Op>
-__device__ int BlockReduceInt(int value, Op op, int identity) {
-  __shared__ int warp_results[32];
-  for (int offset = 16; offset > 0; offset /= 2) {
-    value = op(value, __shfl_xor_sync(0xffffffff, value, offset));
-  }
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  __syncthreads();  // An earlier call's readers are done with warp_results.
-  if (lane == 0) warp_results[warp] = value;
-  __syncthreads();
-  value = lane < static_cast<int>(blockDim.x / 32) ? warp_results[lane] : identity;
-  for (int offset = 16; offset > 0; offset /= 2) {
-    value = op(value, __shfl_xor_sync(0xffffffff, value, offset));
-  }
-  return value;
-}
-
 // A count and a probability mass (unnormalized) of the tokens at or past some position.
 struct Tally {
   int count;
@@ -330,7 +304,7 @@ __device__ int SampleRow(const float* __restrict__ row, int vocab, const Samplin
     BlockInclusiveScan(q, tile);
     total += tile;
   }
-  last = BlockReduceInt(last, MaxInt(), -1);
+  last = BlockReduce(last, MaxIntOp());
 
   // Inverse CDF in id order: the first kept token whose prefix mass passes u * total.
   const float draw = u * total;
@@ -341,7 +315,7 @@ __device__ int SampleRow(const float* __restrict__ row, int vocab, const Samplin
     float tile;
     const float prefix = BlockInclusiveScan(q, tile);
     const bool hit = q > 0.0f && running + prefix > draw;
-    const int first = BlockReduceInt(hit ? i : INT_MAX, MinInt(), INT_MAX);
+    const int first = BlockReduce(hit ? i : INT_MAX, MinIntOp());
     if (first != INT_MAX) return first;
     running += tile;
   }
