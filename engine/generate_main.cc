@@ -19,7 +19,7 @@
 #include "common/startup.h"
 #include "engine/backend/backend_factory.h"
 #include "engine/config/engine_config.h"
-#include "engine/kv_cache/kv_blocks.h"
+#include "engine/kv_cache/block_size.h"
 #include "engine/model/model_source.h"
 #include "engine/runtime/loaded_model.h"
 #include "engine/sampling/logits_processor.h"

@@ -30,7 +30,12 @@ std::string CpuName() {
 
 CpuBackend::CpuBackend(std::vector<const LlamaModel*> shards, int threads, int32_t kv_blocks,
                        int64_t kv_block_tokens)
-    : threads_(threads) {
+    : description_{.kind = "cpu",
+                   .name = CpuName(),
+                   .count = static_cast<int>(shards.size()),
+                   .memory_bytes = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
+                                   static_cast<uint64_t>(sysconf(_SC_PAGESIZE)),
+                   .threads = threads} {
   const int size = static_cast<int>(shards.size());
   for (const LlamaModel* shard : shards) {
     ranks_.push_back({shard,
@@ -45,15 +50,6 @@ CpuBackend::CpuBackend(std::vector<const LlamaModel*> shards, int threads, int32
 }
 
 CpuBackend::~CpuBackend() = default;
-
-DeviceDescription CpuBackend::Describe() const {
-  return {.kind = "cpu",
-          .name = CpuName(),
-          .count = static_cast<int>(ranks_.size()),
-          .memory_bytes = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
-                          static_cast<uint64_t>(sysconf(_SC_PAGESIZE)),
-          .threads = threads_};
-}
 
 absl::Status CpuBackend::Forward(const std::vector<SequenceStep>& steps, float* logits) {
   if (ranks_.size() == 1) {

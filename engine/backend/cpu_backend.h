@@ -26,7 +26,7 @@ class CpuBackend : public Backend {
              int64_t kv_block_tokens);
   ~CpuBackend() override;
 
-  DeviceDescription Describe() const override;
+  DeviceDescription Describe() const override { return description_; }
   int32_t kv_blocks() const override { return ranks_[0].cache->count(); }
   absl::Status Forward(const std::vector<SequenceStep>& steps, float* logits) override;
   void CopyKvBlock(int32_t from, int32_t to) override;
@@ -40,7 +40,7 @@ class CpuBackend : public Backend {
   };
 
   std::vector<Rank> ranks_;
-  int threads_;
+  DeviceDescription description_;
   std::unique_ptr<LocalGroup> group_;      // With more than one rank.
   std::unique_ptr<cpu::ThreadPool> team_;  // Runs the ranks side by side, one thread each.
 };

@@ -135,9 +135,7 @@ void EngineLoop::Step() {
         Finish(*seq, llm::v1::FINISH_REASON_ERROR,
                absl::StrCat("forward pass failed: ", status.message()));
       }
-      std::erase_if(running_, [](const auto& seq) { return seq->finished(); });
-      UpdateKvFigures();
-      return;
+      stepped.clear();  // Nothing to sample; the step's end removes the finished.
     }
   }
 

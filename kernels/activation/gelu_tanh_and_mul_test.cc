@@ -37,7 +37,7 @@ TYPED_TEST(GeluTanhAndMulTest, MatchesCpuMath) {
   std::mt19937 rng(4321);
   std::uniform_real_distribution<float> magnitude(0.05f, 6.0f);
   std::vector<TypeParam> input(kRows * 2 * kCols);
-  for (TypeParam& x : input) x = E::From(rng() % 2 ? magnitude(rng) : -magnitude(rng));
+  for (TypeParam& x : input) x = E::From(RandomSigned(rng, magnitude));
 
   absl::StatusOr<DeviceBuffer> gate_up = DeviceBuffer::Allocate(input.size() * sizeof(TypeParam));
   absl::StatusOr<DeviceBuffer> out = DeviceBuffer::Allocate(kRows * kCols * sizeof(TypeParam));

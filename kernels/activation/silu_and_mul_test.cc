@@ -31,7 +31,7 @@ TYPED_TEST(SiluAndMulTest, MatchesCpuMath) {
   std::mt19937 rng(1234);
   std::uniform_real_distribution<float> magnitude(0.05f, 4.0f);
   std::vector<TypeParam> input(kRows * 2 * kCols);
-  for (TypeParam& x : input) x = E::From(rng() % 2 ? magnitude(rng) : -magnitude(rng));
+  for (TypeParam& x : input) x = E::From(RandomSigned(rng, magnitude));
 
   absl::StatusOr<DeviceBuffer> gate_up = DeviceBuffer::Allocate(input.size() * sizeof(TypeParam));
   absl::StatusOr<DeviceBuffer> out = DeviceBuffer::Allocate(kRows * kCols * sizeof(TypeParam));

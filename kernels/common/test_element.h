@@ -34,6 +34,13 @@ struct Element<__nv_bfloat16> {
   static constexpr float kTolerance = 1e-2f;
 };
 
+// A value of random sign and a magnitude `magnitude` draws: the kernel tests' inputs, non-zero
+// so that an unwritten or misindexed output cannot pass by accident.
+template <typename Rng, typename Distribution>
+float RandomSigned(Rng& rng, Distribution& magnitude) {
+  return rng() % 2 ? magnitude(rng) : -magnitude(rng);
+}
+
 }  // namespace llm::kernels
 
 #endif  // LLM_KERNELS_COMMON_TEST_ELEMENT_H_

@@ -41,7 +41,7 @@ TYPED_TEST(MoeGatherTest, CopiesTheRowsOfThePermutation) {
     std::mt19937 rng(static_cast<int>(test.experts));
     std::uniform_real_distribution<float> magnitude(0.05f, 3.0f);
     std::vector<TypeParam> hidden_states(kTokens * kHidden);
-    for (TypeParam& v : hidden_states) v = E::From(rng() % 2 ? magnitude(rng) : -magnitude(rng));
+    for (TypeParam& v : hidden_states) v = E::From(RandomSigned(rng, magnitude));
     std::vector<int32_t> sorted =
         AlignOnHost(DistinctExpertIds(rng, kTokens, test.experts, k), test.experts)
             .sorted_assignments;

@@ -55,7 +55,7 @@ TYPED_TEST(MoePipelineTest, RouteAlignGatherScaleCombine) {
     std::vector<float> logits(kTokens * experts);
     for (float& v : logits) v = logit(rng);
     std::vector<TypeParam> x(kTokens * kHidden);
-    for (TypeParam& v : x) v = E::From(rng() % 2 ? magnitude(rng) : -magnitude(rng));
+    for (TypeParam& v : x) v = E::From(RandomSigned(rng, magnitude));
 
     auto allocate = [](size_t bytes) { return DeviceBuffer::Allocate(bytes); };
     absl::StatusOr<DeviceBuffer> d_logits =

@@ -42,7 +42,7 @@ TYPED_TEST(MoeScatterReduceTest, MatchesCpuWeightedSum) {
     std::mt19937 rng(static_cast<int>(test.experts * 7));
     std::uniform_real_distribution<float> magnitude(0.05f, 3.0f), weight(0.05f, 1.0f);
     std::vector<TypeParam> expert_out(assignments * kHidden);
-    for (TypeParam& v : expert_out) v = E::From(rng() % 2 ? magnitude(rng) : -magnitude(rng));
+    for (TypeParam& v : expert_out) v = E::From(RandomSigned(rng, magnitude));
     std::vector<float> weights(assignments);
     for (float& w : weights) w = weight(rng);
     std::vector<int32_t> positions =

@@ -48,7 +48,7 @@ TYPED_TEST(FusedAddLayerNormTest, MatchesCpuMath) {
     constexpr float kEps = 1e-5f;
     std::mt19937 rng(static_cast<int>(hidden) + (test.bias ? 1 : 0));
     std::uniform_real_distribution<float> magnitude(0.05f, 3.0f);
-    auto random = [&] { return rng() % 2 ? magnitude(rng) : -magnitude(rng); };
+    auto random = [&] { return RandomSigned(rng, magnitude); };
     std::vector<TypeParam> x(kRows * hidden), residual(kRows * hidden), weight(hidden),
         bias(hidden);
     for (TypeParam& v : x) v = E::From(random());

@@ -36,7 +36,7 @@ TYPED_TEST(FusedAddRmsNormTest, MatchesCpuMath) {
     constexpr float kEps = 1e-5f;
     std::mt19937 rng(static_cast<int>(hidden));
     std::uniform_real_distribution<float> magnitude(0.05f, 3.0f);
-    auto random = [&] { return E::From(rng() % 2 ? magnitude(rng) : -magnitude(rng)); };
+    auto random = [&] { return E::From(RandomSigned(rng, magnitude)); };
     std::vector<TypeParam> x(kRows * hidden), residual(kRows * hidden), weight(hidden);
     for (TypeParam& v : x) v = random();
     for (TypeParam& v : residual) v = random();

@@ -16,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "kernels/common/device.h"
 #include "kernels/common/device_buffer.h"
+#include "kernels/common/test_element.h"
 
 namespace llm::kernels {
 namespace {
@@ -55,7 +56,7 @@ TEST_P(ApplyPenaltiesTest, MatchesTheCpuPenalties) {
   std::mt19937 rng(4321);
   std::uniform_real_distribution<float> magnitude(0.05f, 8.0f);
   std::vector<float> logits(rows * vocab);
-  for (float& x : logits) x = rng() % 2 ? magnitude(rng) : -magnitude(rng);
+  for (float& x : logits) x = RandomSigned(rng, magnitude);
 
   // Each row: distinct ids, mostly in the vocabulary, with counts 0 to 4 of each kind.
   std::vector<int32_t> offsets = {0};

@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from conftest import BIN_DIR, ROOT
@@ -21,6 +22,14 @@ def corpus_lines():
     for corpus in CORPORA:
         for line in corpus.read_text(encoding="utf-8").splitlines():
             yield line.replace("\\n", "\n").replace("\\t", "\t").replace("\\r", "\r")
+
+
+def ours_logits(model, tokens, out, env=None):
+    """The engine's logits after each of `tokens`, fed one at a time through the KV cache
+    ([len(tokens), vocab]); `out` names the helper's output files."""
+    subprocess.run([MODEL_LOGITS, model, out, *map(str, tokens)], check=True, timeout=60,
+                   env=env)
+    return np.fromfile(f"{out}.incremental.f32", dtype=np.float32).reshape(len(tokens), -1)
 
 
 def ours_tokenize(model, texts):

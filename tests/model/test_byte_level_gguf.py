@@ -3,13 +3,12 @@ and a Qwen2 model (q/k/v biases, half-split rotary) with Qwen2's, random float32
 weights (tests/fixtures/make_gguf_llama.py): tokenization against HF tokenizers and
 llama.cpp, logits against the float64 reference, greedy generation against llama.cpp."""
 
-import subprocess
 
 import numpy as np
 import pytest
 from llama_cpp import Llama
 
-from fixture_models import MODEL_LOGITS, corpus_lines, ours_tokenize, request_close  # noqa: F401
+from fixture_models import corpus_lines, ours_logits, ours_tokenize, request_close  # noqa: F401
 from greedy import assert_greedy_matches_llama_cpp
 from make_gguf_llama import REGEXES, make_byte_level
 from reference.numpy_llama import NumpyLlama
@@ -39,10 +38,7 @@ def test_greedy_matches_llama_cpp(byte_level_model, request_close):
 def test_logits_match_float64_reference(byte_level_model, tmp_path):
     path, tokenizer = byte_level_model
     tokens = tokenizer.encode("Once upon a time, in a small village, 2024 fish").ids
-    subprocess.run([MODEL_LOGITS, path, tmp_path / "out", *map(str, tokens)], check=True,
-                   timeout=60)
+    ours = ours_logits(path, tokens, tmp_path / "out")
     expected = NumpyLlama(path).logits(tokens)
-    vocab = expected.shape[1]
-    ours = np.fromfile(tmp_path / "out.incremental.f32", dtype=np.float32).reshape(-1, vocab)
     # float32 math with an f16 KV cache, as for the SentencePiece fixture.
     np.testing.assert_allclose(ours, expected, atol=1e-2, rtol=0)

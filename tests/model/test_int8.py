@@ -2,12 +2,11 @@
 against the float64 reference on the float32 fixtures (the figures the README states)."""
 
 import os
-import subprocess
 
 import numpy as np
 import pytest
 
-from fixture_models import MODEL_LOGITS
+from fixture_models import ours_logits
 from make_gguf_llama import make_byte_level, make_spm
 from reference.numpy_llama import NumpyLlama
 
@@ -23,10 +22,8 @@ def test_int8_logit_error_is_small(make, tmp_path):
     expected = NumpyLlama(path).logits(tokens)
     logits = {}
     for use_int in ("false", "true"):
-        subprocess.run([MODEL_LOGITS, path, tmp_path / use_int, *map(str, tokens)], check=True,
-                       timeout=60, env=dict(os.environ, USE_INT=use_int))
-        logits[use_int] = np.fromfile(tmp_path / f"{use_int}.incremental.f32",
-                                      dtype=np.float32).reshape(len(tokens), -1)
+        logits[use_int] = ours_logits(path, tokens, tmp_path / use_int,
+                                      env=dict(os.environ, USE_INT=use_int))
     scale = np.sqrt(np.mean(expected**2))
     float_error = np.sqrt(np.mean((logits["false"] - expected) ** 2))
     int8_error = np.sqrt(np.mean((logits["true"] - expected) ** 2))

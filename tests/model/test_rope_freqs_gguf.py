@@ -2,12 +2,10 @@
 Llama-3.1's RoPE scaling): logits against the float64 reference that applies the
 factors, and greedy generation against llama.cpp."""
 
-import subprocess
-
 import numpy as np
 import pytest
 
-from fixture_models import MODEL_LOGITS, request_close  # noqa: F401
+from fixture_models import ours_logits, request_close  # noqa: F401
 from greedy import assert_greedy_matches_llama_cpp
 from make_gguf_llama import make_rope_freqs
 from reference.numpy_llama import NumpyLlama
@@ -23,12 +21,9 @@ def model(tmp_path_factory):
 def test_logits_apply_the_frequency_factors(model, tmp_path):
     path, tokenizer = model
     tokens = tokenizer.encode(TEXT).ids
-    subprocess.run([MODEL_LOGITS, path, tmp_path / "out", *map(str, tokens)], check=True,
-                   timeout=60)
+    ours = ours_logits(path, tokens, tmp_path / "out")
     reference = NumpyLlama(path)
     expected = reference.logits(tokens)
-    ours = np.fromfile(tmp_path / "out.incremental.f32", dtype=np.float32).reshape(
-        -1, expected.shape[1])
     np.testing.assert_allclose(ours, expected, atol=1e-2, rtol=0)
     # The factors matter here: without them the reference's logits move well past that.
     del reference.w["rope_freqs.weight"]

@@ -76,6 +76,11 @@ absl::StatusOr<std::unique_ptr<Backend>> CudaBackend::Create(const LlamaModel& m
   std::unique_ptr<CudaBackend> backend(new CudaBackend(model, kv_blocks, kv_block_tokens));
   ASSIGN_OR_RETURN(backend->gemm_, kernels::CublasLtGemm::Create());
   RETURN_IF_ERROR(backend->Upload(int8_weights));
+  backend->description_ = {.kind = "cuda",
+                           .name = kernels::CudaDeviceName(0).value_or("CUDA GPU"),
+                           .count = 1,
+                           .memory_bytes = kernels::CudaDeviceMemoryBytes(0).value_or(0),
+                           .threads = 0};
   return backend;
 }
 
@@ -154,14 +159,6 @@ absl::Status CudaBackend::Upload(bool int8_weights) {
     ASSIGN_OR_RETURN(layer.values, DeviceBuffer::Allocate(cache_bytes));
   }
   return absl::OkStatus();
-}
-
-DeviceDescription CudaBackend::Describe() const {
-  return {.kind = "cuda",
-          .name = kernels::CudaDeviceName(0).value_or("CUDA GPU"),
-          .count = 1,
-          .memory_bytes = kernels::CudaDeviceMemoryBytes(0).value_or(0),
-          .threads = 0};
 }
 
 absl::Status CudaBackend::Project(const Matrix& w, const void* x, void* y, int64_t tokens,

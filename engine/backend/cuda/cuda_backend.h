@@ -30,7 +30,7 @@ class CudaBackend : public Backend {
                                                          bool int8_weights);
   ~CudaBackend() override;
 
-  DeviceDescription Describe() const override;
+  DeviceDescription Describe() const override { return description_; }
   int32_t kv_blocks() const override { return kv_blocks_; }
   absl::Status Forward(const std::vector<SequenceStep>& steps, float* logits) override;
   void CopyKvBlock(int32_t from, int32_t to) override;
@@ -59,6 +59,7 @@ class CudaBackend : public Backend {
                        const kernels::DeviceBuffer* bias = nullptr);
 
   const LlamaModel& model_;
+  DeviceDescription description_;
   const int32_t kv_blocks_;
   const int64_t kv_block_tokens_;
   std::unique_ptr<kernels::CublasLtGemm> gemm_;
