@@ -148,8 +148,8 @@ int Run(int argc, char** argv) {
   int generated = 0;
   int64_t position = static_cast<int64_t>(prompt.size());
   while (generated < max_tokens) {
-    counts.ApplyPenalties(penalties, logits);
-    const int32_t token = sampler.Sample(logits);
+    counts.ApplyPenalties(penalties, absl::MakeSpan(logits));
+    const int32_t token = sampler.Sample(absl::MakeSpan(logits));
     counts.AddGenerated(token);
     ++generated;
     const bool eos = std::find(config.eos_token_ids.begin(), config.eos_token_ids.end(), token) !=

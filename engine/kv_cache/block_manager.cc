@@ -7,10 +7,7 @@
 namespace llm {
 
 BlockManager::BlockManager(int32_t blocks, int64_t block_tokens)
-    : block_tokens_(block_tokens), blocks_(blocks) {
-  // Popped from the back: block 0 goes first.
-  for (int32_t b = blocks - 1; b >= 0; --b) free_.push_back(b);
-}
+    : block_tokens_(block_tokens), blocks_(blocks), free_(blocks, true), free_count_(blocks) {}
 
 uint64_t BlockManager::Chain(uint64_t previous_hash, absl::Span<const int32_t> tokens) {
   return absl::HashOf(previous_hash, tokens);
@@ -38,21 +35,39 @@ std::vector<int32_t> BlockManager::AcquirePrefix(absl::Span<const int32_t> token
   return hits;
 }
 
-std::optional<int32_t> BlockManager::Allocate() {
-  int32_t block;
-  if (!free_.empty()) {
-    block = free_.back();
-    free_.pop_back();
-  } else if (!lru_.empty()) {
-    block = lru_.front();
-    lru_.pop_front();
-    Forget(block);
-  } else {
-    return std::nullopt;
+std::optional<int32_t> BlockManager::Allocate(int32_t after) {
+  if (free_count_ == 0) {
+    for (size_t n = std::max<size_t>(1, lru_.size() / 16); n > 0 && !lru_.empty(); --n) {
+      const int32_t block = lru_.front();
+      lru_.pop_front();
+      Forget(block);
+      free_[block] = true;
+      ++free_count_;
+    }
+    if (free_count_ == 0) return std::nullopt;
   }
+  const int32_t next = after + 1;
+  const int32_t block =
+      after >= 0 && next < total() && free_[next] ? next : MiddleOfLongestFreeRun();
+  free_[block] = false;
+  --free_count_;
   blocks_[block].holders = 1;
   ++held_;
   return block;
+}
+
+int32_t BlockManager::MiddleOfLongestFreeRun() const {
+  int32_t best_start = 0, best_length = 0;
+  for (int32_t b = 0; b < total();) {
+    const int32_t start = b;
+    while (b < total() && free_[b]) ++b;
+    if (b - start > best_length) {
+      best_start = start;
+      best_length = b - start;
+    }
+    if (b == start) ++b;
+  }
+  return best_start + best_length / 2;
 }
 
 void BlockManager::Hold(int32_t block) {
@@ -70,7 +85,8 @@ void BlockManager::Release(int32_t block) {
     b.lru = lru_.insert(lru_.end(), block);
   } else {
     Forget(block);
-    free_.push_back(block);
+    free_[block] = true;
+    ++free_count_;
   }
 }
 

@@ -89,6 +89,23 @@ TEST(BlockManagerTest, EvictsTheLeastRecentlyUsedCachedBlockWhenFull) {
   EXPECT_EQ(manager.AcquirePrefix(a, 2), table_a);  // Still cached.
 }
 
+TEST(BlockManagerTest, SequencesGrowingInTurnKeepTheirBlocksSideBySide) {
+  BlockManager manager(64, 4);
+  std::vector<std::vector<int32_t>> tables(4);
+  for (int step = 0; step < 8; ++step) {
+    for (auto& table : tables)
+      table.push_back(*manager.Allocate(table.empty() ? -1 : table.back()));
+  }
+  for (const auto& table : tables) {
+    for (size_t i = 1; i < table.size(); ++i) EXPECT_EQ(table[i], table[i - 1] + 1);
+  }
+  // Once the pool is full, a taken successor sends the sequence elsewhere.
+  ReleaseAll(manager, tables[1]);
+  while (manager.available() > 0) manager.Allocate();
+  manager.Release(tables[2][0]);
+  EXPECT_EQ(manager.Allocate(tables[0].back()), tables[2][0]);
+}
+
 TEST(BlockManagerTest, SharedBlocksStayHeldUntilTheLastHolderReleases) {
   BlockManager manager(2, 4);
   const int32_t block = *manager.Allocate();

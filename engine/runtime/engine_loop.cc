@@ -127,9 +127,9 @@ void EngineLoop::Step() {
   }
   std::erase(running_, nullptr);
   const int64_t vocab = model_.model->config().vocab_size;
-  std::vector<float> logits(rows * vocab);
+  logits_.resize(rows * vocab);  // Kept between steps: no 3 MB to clear per step.
   if (!steps.empty()) {
-    if (const absl::Status status = backend_->Forward(steps, logits.data()); !status.ok()) {
+    if (const absl::Status status = backend_->Forward(steps, logits_.data()); !status.ok()) {
       LLM_LOG(ERROR) << "forward pass failed: " << status;
       for (Sequence* seq : stepped) {
         Finish(*seq, llm::v1::FINISH_REASON_ERROR,
@@ -144,7 +144,7 @@ void EngineLoop::Step() {
     Sequence& seq = *stepped[s];
     const auto fed = static_cast<int64_t>(steps[s].tokens.size());
     if (steps[s].all_logits) {
-      seq.AddPromptLogprobs(&logits[(last_row[s] + 1 - fed) * vocab], fed, vocab,
+      seq.AddPromptLogprobs(&logits_[(last_row[s] + 1 - fed) * vocab], fed, vocab,
                             *model_.tokenizer);
     }
     seq.position += fed;
@@ -158,10 +158,17 @@ void EngineLoop::Step() {
       choices.push_back(forked.back().get());
     }
     seq.forks = 0;
+    // Sampling may modify its row: every choice but the last takes a copy.
+    const absl::Span<float> row = absl::MakeSpan(&logits_[last_row[s] * vocab], vocab);
     for (Sequence* choice : choices) {
-      std::vector<float> row(logits.begin() + last_row[s] * vocab,
-                             logits.begin() + (last_row[s] + 1) * vocab);
-      const std::optional<llm::v1::FinishReason> reason = choice->SampleNext(row, model_, metrics_);
+      std::vector<float> copy;
+      absl::Span<float> logits = row;
+      if (choice != choices.back()) {
+        copy.assign(row.begin(), row.end());
+        logits = absl::MakeSpan(copy);
+      }
+      const std::optional<llm::v1::FinishReason> reason =
+          choice->SampleNext(logits, model_, metrics_);
       if (reason.has_value()) Finish(*choice, *reason);
     }
   }
@@ -236,14 +243,15 @@ bool EngineLoop::Reserve(Sequence& seq, int64_t tokens) {
   const int64_t block_tokens = limits_.kv_block_tokens;
   std::vector<int32_t>& table = seq.block_table;
   if (seq.position % block_tokens != 0 && blocks_.holders(table.back()) > 1) {
-    const std::optional<int32_t> copy = blocks_.Allocate();
+    const std::optional<int32_t> copy =
+        blocks_.Allocate(table.size() >= 2 ? table[table.size() - 2] : -1);
     if (!copy.has_value()) return false;
     backend_->CopyKvBlock(table.back(), *copy);
     blocks_.Release(table.back());
     table.back() = *copy;
   }
   while (static_cast<int64_t>(table.size()) * block_tokens < seq.position + tokens) {
-    const std::optional<int32_t> block = blocks_.Allocate();
+    const std::optional<int32_t> block = blocks_.Allocate(table.empty() ? -1 : table.back());
     if (!block.has_value()) return false;
     table.push_back(*block);
   }

@@ -113,7 +113,7 @@ void Sequence::AddPromptLogprobs(const float* logits, int64_t count, int64_t voc
   }
 }
 
-std::optional<llm::v1::FinishReason> Sequence::SampleNext(std::vector<float>& logits,
+std::optional<llm::v1::FinishReason> Sequence::SampleNext(absl::Span<float> logits,
                                                           const LoadedModel& model,
                                                           EngineMetrics& metrics) {
   const Generation& g = request->generation;
@@ -127,7 +127,8 @@ std::optional<llm::v1::FinishReason> Sequence::SampleNext(std::vector<float>& lo
   }
   std::optional<TokenLogprobs> logprobs;
   std::vector<float> for_logprobs;
-  if (g.logprobs) for_logprobs = logits;  // Before temperature and filters.
+  // Before temperature and filters.
+  if (g.logprobs) for_logprobs.assign(logits.begin(), logits.end());
   const int32_t token = sampler_.Sample(logits);
   if (g.logprobs) logprobs = ComputeLogprobs(for_logprobs, token, g.top_logprobs);
   counts_.AddGenerated(token);

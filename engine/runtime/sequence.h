@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "engine/runtime/engine_metrics.h"
 #include "engine/runtime/generation.h"
 #include "engine/runtime/loaded_model.h"
@@ -66,7 +67,7 @@ class Sequence {
   // Samples the next token from `logits` (this sequence's last position; modified) and
   // streams what it makes ready. Returns the reason once the choice has ended (then call
   // Finish).
-  std::optional<llm::v1::FinishReason> SampleNext(std::vector<float>& logits,
+  std::optional<llm::v1::FinishReason> SampleNext(absl::Span<float> logits,
                                                   const LoadedModel& model, EngineMetrics& metrics);
 
   // Sends the choice's last output with `reason` (and `error`, for FINISH_REASON_ERROR);

@@ -3,7 +3,7 @@
 namespace llm {
 namespace {
 
-bool InVocab(int32_t id, const std::vector<float>& logits) {
+bool InVocab(int32_t id, absl::Span<const float> logits) {
   return id >= 0 && static_cast<size_t>(id) < logits.size();
 }
 
@@ -11,13 +11,13 @@ void Repeat(float penalty, float& logit) { logit = logit > 0 ? logit / penalty :
 
 }  // namespace
 
-void ApplyLogitBias(const absl::flat_hash_map<int32_t, float>& bias, std::vector<float>& logits) {
+void ApplyLogitBias(const absl::flat_hash_map<int32_t, float>& bias, absl::Span<float> logits) {
   for (const auto& [id, value] : bias) {
     if (InVocab(id, logits)) logits[id] += value;
   }
 }
 
-void TokenCounts::ApplyPenalties(const PenaltyConfig& config, std::vector<float>& logits) const {
+void TokenCounts::ApplyPenalties(const PenaltyConfig& config, absl::Span<float> logits) const {
   if (config.repetition != 1.0f) {
     for (const auto& [id, count] : prompt_) {
       if (InVocab(id, logits)) Repeat(config.repetition, logits[id]);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/types/span.h"
 
 namespace llm {
 
@@ -19,7 +20,7 @@ struct PenaltyConfig {
 
 // logits[id] += bias for each entry (ids outside the vocabulary are ignored; the
 // request layer rejects them).
-void ApplyLogitBias(const absl::flat_hash_map<int32_t, float>& bias, std::vector<float>& logits);
+void ApplyLogitBias(const absl::flat_hash_map<int32_t, float>& bias, absl::Span<float> logits);
 
 // Token counts of a sequence, kept as it grows: prompt tokens count for the repetition
 // penalty (as transformers does), generated tokens for all three.
@@ -31,7 +32,7 @@ class TokenCounts {
   // Repetition: a logit of a token seen anywhere is divided by the penalty when
   // positive and multiplied when negative. Presence and frequency (OpenAI):
   // logit −= frequency·count + presence·[count > 0], over generated tokens.
-  void ApplyPenalties(const PenaltyConfig& config, std::vector<float>& logits) const;
+  void ApplyPenalties(const PenaltyConfig& config, absl::Span<float> logits) const;
 
  private:
   absl::flat_hash_map<int32_t, int32_t> prompt_, generated_;

@@ -7,7 +7,7 @@ namespace {
 
 TEST(LogitsProcessorTest, BiasAddsAndIgnoresIdsOutsideTheVocabulary) {
   std::vector<float> logits = {1.0f, 2.0f, 3.0f};
-  ApplyLogitBias({{0, -100.0f}, {2, 0.5f}, {7, 9.0f}, {-1, 9.0f}}, logits);
+  ApplyLogitBias({{0, -100.0f}, {2, 0.5f}, {7, 9.0f}, {-1, 9.0f}}, absl::MakeSpan(logits));
   EXPECT_EQ(logits, (std::vector<float>{-99.0f, 2.0f, 3.5f}));
 }
 
@@ -20,7 +20,7 @@ TEST(LogitsProcessorTest, RepetitionPenaltyFollowsTransformers) {
   counts.AddGenerated(1);
   counts.AddGenerated(0);
   std::vector<float> logits = {2.0f, -2.0f, 4.0f};
-  counts.ApplyPenalties({.repetition = 2.0f}, logits);
+  counts.ApplyPenalties({.repetition = 2.0f}, absl::MakeSpan(logits));
   EXPECT_EQ(logits, (std::vector<float>{1.0f, -4.0f, 4.0f}));
 }
 
@@ -33,7 +33,7 @@ TEST(LogitsProcessorTest, PresenceAndFrequencyFollowOpenAi) {
   counts.AddGenerated(0);
   counts.AddGenerated(1);
   std::vector<float> logits = {0.0f, 0.0f, 0.0f};
-  counts.ApplyPenalties({.presence = 0.5f, .frequency = 0.25f}, logits);
+  counts.ApplyPenalties({.presence = 0.5f, .frequency = 0.25f}, absl::MakeSpan(logits));
   EXPECT_FLOAT_EQ(logits[0], -(3 * 0.25f + 0.5f));
   EXPECT_FLOAT_EQ(logits[1], -(0.25f + 0.5f));
   EXPECT_FLOAT_EQ(logits[2], 0.0f);

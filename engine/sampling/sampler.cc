@@ -5,11 +5,24 @@
 
 namespace llm {
 
-int32_t ArgMax(const std::vector<float>& logits) {
-  return static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+int32_t ArgMax(absl::Span<const float> logits) {
+  // The largest value first, in independent lanes that compile to vector max
+  // instructions (a vocabulary per sequence and step: std::max_element's one chain of
+  // compares was 2% of batched decoding); then the first position holding it.
+  constexpr size_t kLanes = 16;
+  float lanes[kLanes];
+  std::fill_n(lanes, kLanes, -INFINITY);
+  size_t i = 0;
+  for (; i + kLanes <= logits.size(); i += kLanes) {
+    for (size_t l = 0; l < kLanes; ++l) lanes[l] = std::max(lanes[l], logits[i + l]);
+  }
+  float best = *std::max_element(lanes, lanes + kLanes);
+  for (; i < logits.size(); ++i) best = std::max(best, logits[i]);
+  const auto it = std::find(logits.begin(), logits.end(), best);
+  return it == logits.end() ? 0 : static_cast<int32_t>(it - logits.begin());  // All NaN: 0.
 }
 
-int32_t Sampler::Sample(std::vector<float>& logits) {
+int32_t Sampler::Sample(absl::Span<float> logits) {
   if (config_.temperature <= 0.0f || config_.top_k == 1) return ArgMax(logits);
 
   // Candidates sorted by logit, most likely first; top-k cuts the list early.

@@ -9,6 +9,8 @@
 #include <random>
 #include <vector>
 
+#include "absl/types/span.h"
+
 namespace llm {
 
 struct SamplingConfig {
@@ -24,7 +26,7 @@ class Sampler {
   explicit Sampler(const SamplingConfig& config) : config_(config), rng_(config.seed) {}
 
   // Picks a token id from `logits` (vocab_size values; may be modified).
-  int32_t Sample(std::vector<float>& logits);
+  int32_t Sample(absl::Span<float> logits);
 
  private:
   SamplingConfig config_;
@@ -33,7 +35,7 @@ class Sampler {
 };
 
 // Index of the largest logit; ties go to the lower id.
-int32_t ArgMax(const std::vector<float>& logits);
+int32_t ArgMax(absl::Span<const float> logits);
 
 }  // namespace llm
 

@@ -11,7 +11,7 @@ namespace {
 TEST(SamplerTest, GreedyTakesTheArgmax) {
   std::vector<float> logits = {0.1f, 2.0f, 2.0f, -1.0f};
   Sampler sampler({.temperature = 0.0f});
-  EXPECT_EQ(sampler.Sample(logits), 1);  // Ties go to the lower id.
+  EXPECT_EQ(sampler.Sample(absl::MakeSpan(logits)), 1);  // Ties go to the lower id.
 }
 
 TEST(SamplerTest, SameSeedSameTokens) {
@@ -22,7 +22,7 @@ TEST(SamplerTest, SameSeedSameTokens) {
     std::vector<int32_t> out;
     for (int i = 0; i < 30; ++i) {
       std::vector<float> logits = base;
-      out.push_back(sampler.Sample(logits));
+      out.push_back(sampler.Sample(absl::MakeSpan(logits)));
     }
     return out;
   };
@@ -37,7 +37,7 @@ TEST(SamplerTest, FrequenciesFollowTheSoftmax) {
   std::map<int32_t, int> counts;
   for (int i = 0; i < 20000; ++i) {
     std::vector<float> logits = base;
-    ++counts[sampler.Sample(logits)];
+    ++counts[sampler.Sample(absl::MakeSpan(logits))];
   }
   EXPECT_NEAR(counts[0] / 20000.0, 0.5, 0.02);
   EXPECT_NEAR(counts[1] / 20000.0, 0.3, 0.02);
@@ -52,7 +52,7 @@ TEST(SamplerTest, FiltersRemoveUnlikelyTokens) {
     std::map<int32_t, int> counts;
     for (int i = 0; i < 3000; ++i) {
       std::vector<float> logits = base;
-      ++counts[sampler.Sample(logits)];
+      ++counts[sampler.Sample(absl::MakeSpan(logits))];
     }
     return counts;
   };

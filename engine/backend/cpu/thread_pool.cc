@@ -26,13 +26,18 @@ ThreadPool::~ThreadPool() {
 
 void ThreadPool::RunShare() {
   // Chunks are claimed as threads come free, so a thread slowed by the OS or by heavier
-  // rows does not hold the others up; a few per thread keep the claims cheap.
-  const int64_t units = (job_n_ + job_grain_ - 1) / job_grain_;
-  const int64_t chunk = std::max<int64_t>(1, units / (4 * size())) * job_grain_;
-  while (true) {
-    const int64_t begin = job_next_.fetch_add(chunk, std::memory_order_relaxed);
-    if (begin >= job_n_) return;
-    (*job_)(begin, std::min(job_n_, begin + chunk));
+  // rows does not hold the others up. Each claim takes a share of what is left (guided
+  // scheduling): few claims while much is left, and small last chunks, so the threads
+  // finish close together.
+  const int64_t shares = 2 * size();
+  int64_t begin = job_next_.load(std::memory_order_relaxed);
+  while (begin < job_n_) {
+    const int64_t left = job_n_ - begin;
+    const int64_t chunk = std::max(job_grain_, left / shares / job_grain_ * job_grain_);
+    if (job_next_.compare_exchange_weak(begin, begin + chunk, std::memory_order_relaxed)) {
+      (*job_)(begin, std::min(job_n_, begin + chunk));
+      begin = job_next_.load(std::memory_order_relaxed);
+    }
   }
 }
 
