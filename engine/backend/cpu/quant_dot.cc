@@ -25,6 +25,12 @@ struct Avx2 {
   static __m256i DotU8S8Add(__m256i acc, __m256i u, __m256i s) {
     return _mm256_add_epi32(acc, DotU8S8(u, s));
   }
+  // DotU8S8Add with s = the four bytes at `word` in every lane.
+  static __m256i DotU8S8AddWord(__m256i acc, __m256i u, const int8_t* word) {
+    int32_t w;
+    std::memcpy(&w, word, 4);
+    return DotU8S8Add(acc, u, _mm256_set1_epi32(w));
+  }
 };
 
 #include "engine/backend/cpu/quant_dot_kernels.inc"

@@ -22,6 +22,15 @@ struct Avx512Vnni {
   static __m256i DotU8S8Add(__m256i acc, __m256i u, __m256i s) {
     return _mm256_dpbusd_epi32(acc, u, s);
   }
+  // DotU8S8Add with s = four bytes at `word` in every lane, broadcast by the instruction's
+  // memory operand. GCC does not fold the broadcast itself, and the separate load is one
+  // more instruction per multiply-add: 7% (Q4_1) and 19% (Q8_0) of a 16-token matmul.
+  static __m256i DotU8S8AddWord(__m256i acc, __m256i u, const int8_t* word) {
+    asm("vpdpbusd %2%{1to8%}, %1, %0"
+        : "+v"(acc)
+        : "v"(u), "m"(*reinterpret_cast<const int32_t*>(word)));
+    return acc;
+  }
 };
 
 #include "engine/backend/cpu/quant_dot_kernels.inc"
