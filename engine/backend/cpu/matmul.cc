@@ -105,7 +105,9 @@ void MatMuls(absl::Span<const MatMulOutput> all, const float* x, int64_t tokens,
   const int64_t padded = std::max(tokens, groups * 8);
   thread_local std::vector<BlockQ8> xq;
   thread_local std::vector<BlockQ8x8> xq8;
-  xq.assign(padded * blocks, BlockQ8{});
+  // Only the padding needs clearing: every token's blocks are written below.
+  xq.resize(padded * blocks);
+  std::fill(xq.begin() + tokens * blocks, xq.end(), BlockQ8{});
   xq8.resize(groups * blocks);
   // thread_local names resolve per thread: hand the workers plain pointers.
   BlockQ8* activations = xq.data();
