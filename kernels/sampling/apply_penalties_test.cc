@@ -109,7 +109,7 @@ TEST_P(ApplyPenaltiesTest, MatchesTheCpuPenalties) {
     cpu_counts.ApplyPenalties({.repetition = params[r].repetition,
                                .presence = params[r].presence,
                                .frequency = params[r].frequency},
-                              cpu);
+                              absl::MakeSpan(cpu));
     for (int64_t v = 0; v < vocab; ++v) {
       const float got = result[r * vocab + v];
       ASSERT_EQ(std::memcmp(&got, &cpu[v], sizeof(float)), 0)

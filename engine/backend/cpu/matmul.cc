@@ -76,16 +76,17 @@ WeightView ToRows8(const WeightView& w, std::vector<uint8_t>& storage) {
   return {w.type, w.rows, w.cols, storage.data(), /*rows8=*/true};
 }
 
-void MatMuls(absl::Span<const MatMulOutput> all, const float* x, int64_t tokens, ThreadPool& pool) {
-  // Types without an integer kernel go one by one; the others share one job.
-  std::vector<MatMulOutput> outputs;
+void MatMuls(absl::Span<const MatMulOutput> all, const float* x, int64_t tokens, ThreadPool& pool,
+             const PrepareRow& prepare) {
+  // Types with an integer kernel share one job; the others go one by one.
+  std::vector<MatMulOutput> outputs, float_outputs;
   std::vector<QuantKernels> kernels;
   int64_t units = 0;
   bool any_row_by_row = false;
   for (const MatMulOutput& out : all) {
     const QuantKernels k = QuantDotFor(out.w->type);
     if (k.dot == nullptr) {
-      FloatMatMul(*out.w, x, tokens, out.y, pool);
+      float_outputs.push_back(out);
       continue;
     }
     outputs.push_back(out);
@@ -93,10 +94,9 @@ void MatMuls(absl::Span<const MatMulOutput> all, const float* x, int64_t tokens,
     units += (out.w->rows + kUnitRows - 1) / kUnitRows;
     any_row_by_row |= !out.w->rows8;
   }
-  if (outputs.empty()) return;
-  // Integer path: quantize each token's activations once, then dot every row.
-  const int64_t cols = outputs[0].w->cols;
-  const int64_t blocks = cols / 32;
+  // The integer path quantizes each token's activations once, then dots every row.
+  const int64_t cols = all[0].w->cols;
+  const int64_t blocks = outputs.empty() ? 0 : cols / 32;
   // Tokens go through the eight-token kernel in groups; a last group of two to seven
   // is padded with zero activations (cheaper than one-token calls, and bit-identical).
   // A lone token takes the one-token kernel.
@@ -112,11 +112,16 @@ void MatMuls(absl::Span<const MatMulOutput> all, const float* x, int64_t tokens,
   // thread_local names resolve per thread: hand the workers plain pointers.
   BlockQ8* activations = xq.data();
   BlockQ8x8* interleaved = xq8.data();
-  pool.ParallelFor(tokens, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t t = begin; t < end; ++t) {
-      QuantizeRowQ8(x + t * cols, cols, &activations[t * blocks]);
-    }
-  });
+  if (prepare || !outputs.empty()) {
+    pool.ParallelFor(tokens, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t t = begin; t < end; ++t) {
+        if (prepare) prepare(t);
+        if (blocks > 0) QuantizeRowQ8(x + t * cols, cols, &activations[t * blocks]);
+      }
+    });
+  }
+  for (const MatMulOutput& out : float_outputs) FloatMatMul(*out.w, x, tokens, out.y, pool);
+  if (outputs.empty()) return;
   pool.ParallelFor(groups, 1, [&](int64_t begin, int64_t end) {
     for (int64_t g = begin; g < end; ++g) {
       InterleaveQ8x8(&activations[g * 8 * blocks], blocks, blocks, &interleaved[g * blocks]);

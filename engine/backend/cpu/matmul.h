@@ -3,6 +3,7 @@
 #define LLM_ENGINE_BACKEND_CPU_MATMUL_H_
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -45,18 +46,23 @@ struct MatMulOutput {
   float* y;
 };
 
+// Computes token t's row of a product's input, for MatMuls' `prepare`.
+using PrepareRow = std::function<void(int64_t t)>;
+
 // Products of one input x ([tokens, cols] row-major) with several weight matrices of
 // `cols` columns (Q, K and V; gate and up), as one job: the output rows of all of them
 // are split between the pool's threads. Types with an integer kernel (quant_dot.h)
 // multiply the stored blocks with 8-bit activations, quantized once for all; the others
-// decode each row to f32 once for all tokens.
+// decode each row to f32 once for all tokens. `prepare`, if given, writes each token's
+// row of x first, in the same pass over the tokens as the quantization (one wait for the
+// threads fewer than a job of its own).
 void MatMuls(absl::Span<const MatMulOutput> outputs, const float* x, int64_t tokens,
-             ThreadPool& pool);
+             ThreadPool& pool, const PrepareRow& prepare = nullptr);
 
 // One product: y = x · wᵀ.
-inline void MatMul(const WeightView& w, const float* x, int64_t tokens, float* y,
-                   ThreadPool& pool) {
-  MatMuls({MatMulOutput{&w, y}}, x, tokens, pool);
+inline void MatMul(const WeightView& w, const float* x, int64_t tokens, float* y, ThreadPool& pool,
+                   const PrepareRow& prepare = nullptr) {
+  MatMuls({MatMulOutput{&w, y}}, x, tokens, pool, prepare);
 }
 
 }  // namespace llm::cpu
