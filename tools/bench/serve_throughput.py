@@ -4,7 +4,7 @@ concurrent gRPC streams (greedy, 128 tokens each) and time to first token (p50/p
 beside llama.cpp's batched decoding of as many sequences (llama-cpp-python's low-level
 batch API) on the same GGUF, measured in the same run.
 
-  .venv/bin/python tools/bench/serve_throughput.py [--threads 2] [--tokens 128]
+  .venv/bin/python tools/bench/serve_throughput.py [--threads 2] [--tokens 128] [--rounds 3]
 (after `bazel build //engine:engine_server`; llama.cpp logs to stderr: add 2>/dev/null)
 """
 
@@ -49,7 +49,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def ours(model, streams_list, tokens, threads):
+def ours(model, streams_list, tokens, threads, rounds):
     pb2, pb2_grpc = stubs()
     port = free_port()
     server = subprocess.Popen([SERVER, f"--listen=127.0.0.1:{port}",
@@ -80,16 +80,21 @@ def ours(model, streams_list, tokens, threads):
                         first = time.perf_counter() - start
             return count, first
 
-        results = {}
-        for streams in streams_list:
-            start = time.perf_counter()
-            with concurrent.futures.ThreadPoolExecutor(streams) as pool:
-                runs = list(pool.map(one, range(streams)))
-            elapsed = time.perf_counter() - start
-            ttft = sorted(r[1] for r in runs)
-            results[streams] = (sum(r[0] for r in runs) / elapsed, statistics.median(ttft),
-                                ttft[min(len(ttft) - 1, int(0.99 * len(ttft)))])
-        return results
+        # Rounds go over every concurrency in turn, so that a busy spell on the shared
+        # machine hits them alike; each figure is the median of its rounds.
+        samples = {streams: [] for streams in streams_list}
+        for _ in range(rounds):
+            for streams in streams_list:
+                start = time.perf_counter()
+                with concurrent.futures.ThreadPoolExecutor(streams) as pool:
+                    runs = list(pool.map(one, range(streams)))
+                elapsed = time.perf_counter() - start
+                ttft = sorted(r[1] for r in runs)
+                samples[streams].append((sum(r[0] for r in runs) / elapsed,
+                                         statistics.median(ttft),
+                                         ttft[min(len(ttft) - 1, int(0.99 * len(ttft)))]))
+        return {streams: tuple(statistics.median(column) for column in zip(*rows))
+                for streams, rows in samples.items()}
     finally:
         server.terminate()
         server.wait()
@@ -151,16 +156,19 @@ def main():
     parser.add_argument("--model", default=str(default_model()))
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--tokens", type=int, default=128)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     counts = [1, 4, 8, 16]
-    results = ours(args.model, counts, args.tokens, args.threads)
-    print(f"{args.tokens} tokens per stream, {args.threads} threads, model {args.model}")
+    results = ours(args.model, counts, args.tokens, args.threads, args.rounds)
+    print(f"{args.tokens} tokens per stream, {args.threads} threads, model {args.model}, "
+          f"medians of {args.rounds} rounds")
     print(f"{'streams':>7} {'ours tok/s':>11} {'llama.cpp':>10} {'ratio':>6} "
           f"{'TTFT p50':>9} {'TTFT p99':>9}")
     single = results[1][0]
     for streams in counts:
         rate, p50, p99 = results[streams]
-        theirs = llama_cpp_batched(args.model, streams, args.tokens, args.threads)
+        theirs = statistics.median(llama_cpp_batched(args.model, streams, args.tokens, args.threads)
+                                   for _ in range(args.rounds))
         print(f"{streams:>7} {rate:>11.1f} {theirs:>10.1f} {rate / theirs:>5.2f}x "
               f"{p50 * 1000:>7.0f}ms {p99 * 1000:>7.0f}ms")
     print(f"16 streams / 1 stream: {results[16][0] / single:.2f}x")

@@ -216,6 +216,7 @@ void CausalAttention(const AttentionShape& shape, absl::Span<const AttentionSequ
   struct Span {
     const AttentionSequence* seq;
     int64_t row, first, count;
+    bool whole;  // The token's only span: its result goes straight to `out`.
   };
   std::vector<Span> spans;
   int64_t rows = 0;
@@ -226,14 +227,20 @@ void CausalAttention(const AttentionShape& shape, absl::Span<const AttentionSequ
       const int64_t begin = shape.window > 0 ? std::max<int64_t>(0, end - shape.window) : 0;
       // Chunks on a fixed grid of absolute positions, whatever else is in the batch.
       for (int64_t first = begin; first < end; first = (first / chunk + 1) * chunk) {
-        spans.push_back({&seq, rows, first, std::min((first / chunk + 1) * chunk, end) - first});
+        const int64_t last = std::min((first / chunk + 1) * chunk, end);
+        spans.push_back({&seq, rows, first, last - first, first == begin && last == end});
       }
     }
   }
-  // Per (span, head): the chunk's max score, Σ exp(score − max), and Σ exp(score − max)·v.
+  // Per (span, head): the chunk's max score, Σ exp(score − max), and Σ exp(score − max)·v
+  // (in `partial`, or for a whole span in `out` until divided by the sum).
   const int64_t kv_heads = shape.kv_heads;
   const int64_t entries = static_cast<int64_t>(spans.size()) * heads;
   std::vector<float> maxima(entries), sums(entries), partial(entries * head_dim);
+  auto accumulator = [&](int64_t s, int64_t h) {
+    return spans[s].whole ? out + (spans[s].row * heads + h) * head_dim
+                          : &partial[(s * heads + h) * head_dim];
+  };
 
   // Work items: spans. A block holds every kv head's part side by side, so visiting the
   // heads inside each run reads the span's keys (then values) front to back, which the
@@ -259,7 +266,7 @@ void CausalAttention(const AttentionShape& shape, absl::Span<const AttentionSequ
         float* head_scores = &scores[h * span.count];
         maxima[entry] = *std::max_element(head_scores, head_scores + span.count);
         sums[entry] = ExpInPlace(head_scores, span.count, maxima[entry]);
-        std::fill_n(&partial[entry * head_dim], head_dim, 0.0f);
+        std::fill_n(accumulator(s, h), head_dim, 0.0f);
       }
       ForEachRun(kv, kv_heads, head_dim, span.first, span.count,
                  [&](int64_t block, int64_t row, int64_t index, int64_t run) {
@@ -267,19 +274,30 @@ void CausalAttention(const AttentionShape& shape, absl::Span<const AttentionSequ
                      const int64_t h = kv_head * group;
                      GroupWeightedSum(&scores[h * span.count + index], span.count, group,
                                       kv.values + block + kv_head * kv_size + row * head_dim, run,
-                                      head_dim, &partial[(s * heads + h) * head_dim]);
+                                      head_dim, accumulator(s, h));
                    }
                  });
+      if (span.whole) {
+        for (int64_t h = 0; h < heads; ++h) {
+          float* o = accumulator(s, h);
+          const float inverse = 1.0f / sums[s * heads + h];
+          for (int64_t d = 0; d < head_dim; ++d) o[d] *= inverse;
+        }
+      }
     }
   });
 
-  // Merge each (token, head)'s chunks: out = Σ_c e^(m_c − M)·acc_c / Σ_c e^(m_c − M)·l_c.
-  std::vector<int64_t> first_span(rows + 1, 0);
+  // Merge each (token, head)'s chunks where a token has several: out = Σ_c e^(m_c − M)·acc_c /
+  // Σ_c e^(m_c − M)·l_c. (With one chunk that is acc / l, as the spans above wrote it.)
+  std::vector<int64_t> first_span(rows + 1, 0), split;  // split: rows with several spans.
   for (size_t i = 0; i < spans.size(); ++i) first_span[spans[i].row + 1] = i + 1;
-  pool.ParallelFor(rows * heads, 8, [&](int64_t begin, int64_t end) {
+  for (int64_t t = 0; t < rows; ++t) {
+    if (first_span[t + 1] - first_span[t] > 1) split.push_back(t);
+  }
+  pool.ParallelFor(static_cast<int64_t>(split.size()) * heads, 8, [&](int64_t begin, int64_t end) {
     for (int64_t th = begin; th < end; ++th) {
-      const int64_t t = th / heads, h = th % heads;
-      float* o = out + th * head_dim;
+      const int64_t t = split[th / heads], h = th % heads;
+      float* o = out + (t * heads + h) * head_dim;
       float global_max = -INFINITY;
       for (int64_t i = first_span[t]; i < first_span[t + 1]; ++i) {
         global_max = std::max(global_max, maxima[i * heads + h]);
