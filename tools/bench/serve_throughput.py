@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """Service benchmark: the engine server's aggregate generated tok/s with 1, 4, 8 and 16
-concurrent gRPC streams (greedy, 128 tokens each) and time to first token (p50/p99),
-beside llama.cpp's batched decoding of as many sequences (llama-cpp-python's low-level
-batch API) on the same GGUF, measured in the same run.
+concurrent gRPC streams (greedy, 128 tokens each; the calls come from stream_client, a
+C++ gRPC client) and time to first token (p50/p99), beside llama.cpp's batched decoding of
+as many sequences (llama-cpp-python's low-level batch API) on the same GGUF, measured in
+the same run.
 
   .venv/bin/python tools/bench/serve_throughput.py [--threads 2] [--tokens 128] [--rounds 3]
-(after `bazel build //engine:engine_server`; llama.cpp logs to stderr: add 2>/dev/null)
+(after `bazel build //engine:engine_server //tools/bench:stream_client`; llama.cpp logs to
+stderr: add 2>/dev/null)
 """
 
 import argparse
-import concurrent.futures
+import json
 import os
 import pathlib
 import socket
@@ -26,7 +28,8 @@ from grpc_tools import protoc
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SERVER = ROOT / "bazel-bin" / "engine" / "engine_server"
-PROMPT = "Story number {}: once upon a time, in a small village by the sea,"
+CLIENT = ROOT / "bazel-bin" / "tools" / "bench" / "stream_client"
+PROMPT = "Story number {}: once upon a time, in a small village by the sea,"  # As stream_client's.
 
 
 def default_model():
@@ -67,32 +70,20 @@ def ours(model, streams_list, tokens, threads, rounds):
             except grpc.RpcError:
                 time.sleep(0.1)
 
-        def one(i):
-            request = pb2.GenerateRequest(
-                text=PROMPT.format(i), sampling=pb2.SamplingParams(temperature=0),
-                stopping=pb2.StoppingCriteria(max_tokens=tokens, ignore_eos=True))
-            start = time.perf_counter()
-            first, count = None, 0
-            for response in stub.Generate(request, timeout=600):
-                for choice in response.choices:
-                    count += len(choice.token_ids)
-                    if first is None and count:
-                        first = time.perf_counter() - start
-            return count, first
+        def run(streams):
+            out = subprocess.run([CLIENT, f"--grpc=127.0.0.1:{port}", f"--streams={streams}",
+                                  f"--max_tokens={tokens}"],
+                                 check=True, capture_output=True, text=True).stdout
+            figures = json.loads(out)
+            return (figures["tokens_per_second"], figures["ttft_p50_ms"] / 1000,
+                    figures["ttft_p99_ms"] / 1000)
 
         # Rounds go over every concurrency in turn, so that a busy spell on the shared
         # machine hits them alike; each figure is the median of its rounds.
         samples = {streams: [] for streams in streams_list}
         for _ in range(rounds):
             for streams in streams_list:
-                start = time.perf_counter()
-                with concurrent.futures.ThreadPoolExecutor(streams) as pool:
-                    runs = list(pool.map(one, range(streams)))
-                elapsed = time.perf_counter() - start
-                ttft = sorted(r[1] for r in runs)
-                samples[streams].append((sum(r[0] for r in runs) / elapsed,
-                                         statistics.median(ttft),
-                                         ttft[min(len(ttft) - 1, int(0.99 * len(ttft)))]))
+                samples[streams].append(run(streams))
         return {streams: tuple(statistics.median(column) for column in zip(*rows))
                 for streams, rows in samples.items()}
     finally:
