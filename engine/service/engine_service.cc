@@ -1,5 +1,7 @@
 #include "engine/service/engine_service.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -20,6 +22,15 @@ constexpr absl::Duration kCallerPoll = absl::Milliseconds(50);
 
 grpc::Status Loading() {
   return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the model is still loading");
+}
+
+// A Generate call's thread only hands the engine loop's chunks to gRPC. As SCHED_BATCH
+// (the same share of the CPU, but no preempting on wakeup) it stops interrupting the
+// forward pass's threads each time a chunk is ready: on two cores at 16 streams the loop's
+// steps took about 12% less time. Best effort: lowering one's own policy needs no privilege.
+void YieldToTheEngineLoop() {
+  const sched_param param{};
+  pthread_setschedparam(pthread_self(), SCHED_BATCH, &param);
 }
 
 void FillToken(const Tokenizer& tokenizer, int32_t id, llm::v1::SpecialToken* token) {
@@ -143,6 +154,7 @@ grpc::Status EngineService::Generate(grpc::ServerContext* context,
   absl::StatusOr<std::shared_ptr<ResponseStream>> submitted = loop_->Submit(*std::move(generation));
   if (!submitted.ok()) return ToGrpcStatus(submitted.status());
   std::shared_ptr<ResponseStream> stream = *std::move(submitted);
+  YieldToTheEngineLoop();
   while (true) {
     // A caller that hangs up or whose deadline passes is noticed within one poll, even
     // while its request waits in the queue or nothing new is ready to send.
