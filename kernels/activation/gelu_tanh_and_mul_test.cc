@@ -17,7 +17,6 @@ namespace {
 template <typename T>
 class GeluTanhAndMulTest : public testing::Test {};
 
-using ElementTypes = testing::Types<float, __half, __nv_bfloat16>;
 TYPED_TEST_SUITE(GeluTanhAndMulTest, ElementTypes);
 
 double GeluTanh(double x) {

@@ -42,7 +42,6 @@ T Draw(float sigma, std::mt19937& rng) {
 template <typename T>
 class PrefillAttentionTest : public testing::Test {};
 
-using ElementTypes = testing::Types<float, __half, __nv_bfloat16>;
 TYPED_TEST_SUITE(PrefillAttentionTest, ElementTypes);
 
 TYPED_TEST(PrefillAttentionTest, MatchesTheCpuAttention) {

@@ -6,12 +6,17 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
+#include "gtest/gtest.h"
 #include "kernels/common/dtype.h"
 
 namespace llm::kernels {
 
 template <typename T>
 struct Element;
+
+// The element types a typed kernel test runs over.
+using ElementTypes = ::testing::Types<float, __half, __nv_bfloat16>;
+
 template <>
 struct Element<float> {
   static float From(float x) { return x; }

@@ -16,7 +16,6 @@ namespace {
 template <typename T>
 class EmbeddingGatherTest : public testing::Test {};
 
-using ElementTypes = testing::Types<float, __half, __nv_bfloat16>;
 TYPED_TEST_SUITE(EmbeddingGatherTest, ElementTypes);
 
 TYPED_TEST(EmbeddingGatherTest, CopiesTheRowsOfTheIds) {

@@ -18,8 +18,8 @@ namespace {
 template <typename T>
 class CublasLtGemmTest : public testing::Test {};
 
-using ElementTypes = testing::Types<__half, __nv_bfloat16>;
-TYPED_TEST_SUITE(CublasLtGemmTest, ElementTypes);
+using HalfTypes = testing::Types<__half, __nv_bfloat16>;  // cuBLASLt takes 16-bit inputs.
+TYPED_TEST_SUITE(CublasLtGemmTest, HalfTypes);
 
 TYPED_TEST(CublasLtGemmTest, MatchesAFloat64Product) {
   absl::StatusOr<int> devices = CudaDeviceCount();

@@ -18,7 +18,6 @@ namespace {
 template <typename T>
 class Int8WeightGemmTest : public testing::Test {};
 
-using ElementTypes = testing::Types<float, __half, __nv_bfloat16>;
 TYPED_TEST_SUITE(Int8WeightGemmTest, ElementTypes);
 
 TYPED_TEST(Int8WeightGemmTest, MatchesTheDequantizedProduct) {

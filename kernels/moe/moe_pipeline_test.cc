@@ -20,19 +20,14 @@
 namespace llm::kernels {
 namespace {
 
+using testing_moe::ExpertCase;
 using testing_moe::HostRouting;
 using testing_moe::RouteOnHost;
 
 template <typename T>
 class MoePipelineTest : public testing::Test {};
 
-using ElementTypes = testing::Types<float, __half, __nv_bfloat16>;
 TYPED_TEST_SUITE(MoePipelineTest, ElementTypes);
-
-struct Case {
-  int64_t experts;
-  int64_t k;
-};
 
 template <typename T>
 std::vector<T> Download(const DeviceBuffer& buffer) {
@@ -47,7 +42,7 @@ TYPED_TEST(MoePipelineTest, RouteAlignGatherScaleCombine) {
 
   using E = Element<TypeParam>;
   constexpr int64_t kTokens = 37, kHidden = 1003;
-  for (const Case& test : {Case{8, 2}, Case{64, 6}}) {
+  for (const ExpertCase& test : {ExpertCase{8, 2}, ExpertCase{64, 6}}) {
     SCOPED_TRACE(testing::Message() << "experts " << test.experts << " k " << test.k);
     const int64_t experts = test.experts, k = test.k, assignments = kTokens * k;
     std::mt19937 rng(static_cast<int>(experts + k));

@@ -12,6 +12,12 @@
 
 namespace llm::kernels::testing_moe {
 
+// A routing shape the MoE kernel tests run: `experts` experts, `k` of them per token.
+struct ExpertCase {
+  int64_t experts;
+  int64_t k;
+};
+
 struct HostRouting {
   std::vector<int32_t> expert_ids;  // [tokens, k]
   std::vector<double> weights;      // [tokens, k]

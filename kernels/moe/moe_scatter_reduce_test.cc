@@ -18,17 +18,12 @@ namespace {
 
 using testing_moe::AlignOnHost;
 using testing_moe::DistinctExpertIds;
+using testing_moe::ExpertCase;
 
 template <typename T>
 class MoeScatterReduceTest : public testing::Test {};
 
-using ElementTypes = testing::Types<float, __half, __nv_bfloat16>;
 TYPED_TEST_SUITE(MoeScatterReduceTest, ElementTypes);
-
-struct Case {
-  int64_t experts;
-  int64_t k;
-};
 
 TYPED_TEST(MoeScatterReduceTest, MatchesCpuWeightedSum) {
   absl::StatusOr<int> devices = CudaDeviceCount();
@@ -36,7 +31,7 @@ TYPED_TEST(MoeScatterReduceTest, MatchesCpuWeightedSum) {
 
   using E = Element<TypeParam>;
   constexpr int64_t kTokens = 37, kHidden = 1003;
-  for (const Case& test : {Case{8, 2}, Case{64, 6}}) {
+  for (const ExpertCase& test : {ExpertCase{8, 2}, ExpertCase{64, 6}}) {
     SCOPED_TRACE(testing::Message() << "experts " << test.experts << " k " << test.k);
     const int64_t k = test.k, assignments = kTokens * k;
     std::mt19937 rng(static_cast<int>(test.experts * 7));

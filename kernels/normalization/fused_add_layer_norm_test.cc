@@ -18,7 +18,6 @@ namespace {
 template <typename T>
 class FusedAddLayerNormTest : public testing::Test {};
 
-using ElementTypes = testing::Types<float, __half, __nv_bfloat16>;
 TYPED_TEST_SUITE(FusedAddLayerNormTest, ElementTypes);
 
 template <typename T>

@@ -17,7 +17,6 @@ namespace {
 template <typename T>
 class FusedAddRmsNormTest : public testing::Test {};
 
-using ElementTypes = testing::Types<float, __half, __nv_bfloat16>;
 TYPED_TEST_SUITE(FusedAddRmsNormTest, ElementTypes);
 
 template <typename T>

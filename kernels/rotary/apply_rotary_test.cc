@@ -19,7 +19,6 @@ namespace {
 template <typename T>
 class ApplyRotaryTest : public testing::Test {};
 
-using ElementTypes = testing::Types<float, __half, __nv_bfloat16>;
 TYPED_TEST_SUITE(ApplyRotaryTest, ElementTypes);
 
 TYPED_TEST(ApplyRotaryTest, MatchesTheCpuRotation) {
