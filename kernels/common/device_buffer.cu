@@ -47,8 +47,8 @@ absl::Status DeviceBuffer::CopyToHost(void* host, size_t bytes) const {
                     "cudaMemcpy to host");
 }
 
-absl::Status DeviceBuffer::Fill(uint8_t value) {
-  return CudaStatus(cudaMemset(data_, value, size_), "cudaMemset");
+absl::Status DeviceBuffer::Fill(uint8_t value, cudaStream_t stream) {
+  return CudaStatus(cudaMemsetAsync(data_, value, size_, stream), "cudaMemsetAsync");
 }
 
 absl::Status DeviceBuffer::CopyWithin(size_t to, size_t from, size_t bytes) {

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "kernels/common/device.h"
 
 namespace llm::kernels {
 
@@ -32,8 +33,9 @@ class DeviceBuffer {
   absl::Status CopyFromHost(const void* host, size_t bytes);
   absl::Status CopyToHost(void* host, size_t bytes) const;
 
-  // Sets every byte to `value` (tests poison outputs with 0xff, a NaN pattern).
-  absl::Status Fill(uint8_t value);
+  // Sets every byte to `value` (tests poison outputs with 0xff, a NaN pattern), in order
+  // with the work on `stream` (the legacy default stream if none).
+  absl::Status Fill(uint8_t value, cudaStream_t stream = nullptr);
 
   // Copies `bytes` from offset `from` to offset `to` within this buffer (the ranges must
   // not overlap).

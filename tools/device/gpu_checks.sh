@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The GPU checks, run on a lent GPU machine from the repository root with .device/bin and
 # .device/lib carried (tools/device/bundle.sh made them). In one go:
-#   1. every CUDA test (kernels, cuBLASLt, INT8 GEMM, CUDA graphs, NCCL), which skip
-#      nowhere here: a skip is reported as a failure;
+#   1. every CUDA test (kernels, cuBLASLt, INT8 GEMM, CUDA graphs, NCCL, the CUDA backend
+#      against the CPU one), which skip nowhere here: a skip is reported as a failure;
 #   2. greedy generation on the GPU against the CPU backend, token for token, on a tiny
 #      random-weight model (bf16 and USE_INT) and, when its halves were carried, on the
 #      default model.

@@ -9,6 +9,7 @@
 #include "common/status_macros.h"
 #include "engine/backend/cpu/dequantize.h"
 #include "kernels/activation/silu_and_mul.h"
+#include "kernels/attention/paged_attention_decode.h"
 #include "kernels/attention/prefill_attention.h"
 #include "kernels/common/device.h"
 #include "kernels/embedding/embedding_gather.h"
@@ -39,23 +40,15 @@ absl::StatusOr<DeviceBuffer> UploadBf16(const std::vector<float>& values) {
   return DeviceBuffer::FromHost(bf16.data(), bf16.size() * kActBytes);
 }
 
-// Makes `buffer` hold at least `bytes`, keeping it when it already does.
-absl::Status Reserve(DeviceBuffer& buffer, size_t bytes) {
-  if (buffer.size() >= bytes) return absl::OkStatus();
-  ASSIGN_OR_RETURN(buffer, DeviceBuffer::Allocate(bytes));
-  return absl::OkStatus();
-}
-
-template <typename T>
-absl::Status Put(DeviceBuffer& buffer, const std::vector<T>& host) {
-  RETURN_IF_ERROR(Reserve(buffer, host.size() * sizeof(T)));
-  return buffer.CopyFromHost(host.data(), host.size() * sizeof(T));
-}
-
 }  // namespace
 
 CudaBackend::CudaBackend(const LlamaModel& model, int32_t kv_blocks, int64_t kv_block_tokens)
-    : model_(model), kv_blocks_(kv_blocks), kv_block_tokens_(kv_block_tokens) {}
+    : model_(model),
+      kv_blocks_(kv_blocks),
+      kv_block_tokens_(kv_block_tokens),
+      graphs_(std::make_unique<kernels::CudaGraphCache>()),
+      graph_blocks_(std::min<int64_t>(
+          kv_blocks, (model.config().context_length + kv_block_tokens - 1) / kv_block_tokens)) {}
 
 CudaBackend::~CudaBackend() = default;
 
@@ -75,6 +68,7 @@ absl::StatusOr<std::unique_ptr<Backend>> CudaBackend::Create(const LlamaModel& m
   }
   std::unique_ptr<CudaBackend> backend(new CudaBackend(model, kv_blocks, kv_block_tokens));
   ASSIGN_OR_RETURN(backend->gemm_, kernels::CublasLtGemm::Create());
+  ASSIGN_OR_RETURN(backend->stream_, kernels::CudaStream::Create());
   RETURN_IF_ERROR(backend->Upload(int8_weights));
   backend->description_ = {.kind = "cuda",
                            .name = kernels::CudaDeviceName(0).value_or("CUDA GPU"),
@@ -157,131 +151,236 @@ absl::Status CudaBackend::Upload(bool int8_weights) {
     ASSIGN_OR_RETURN(layer.down, matrix({&w.down}, int8_weights));
     ASSIGN_OR_RETURN(layer.keys, DeviceBuffer::Allocate(cache_bytes));
     ASSIGN_OR_RETURN(layer.values, DeviceBuffer::Allocate(cache_bytes));
+    // Zeros, not whatever was there: a graph's padding sequences read block 0.
+    RETURN_IF_ERROR(layer.keys.Fill(0));
+    RETURN_IF_ERROR(layer.values.Fill(0));
   }
   return absl::OkStatus();
 }
 
 absl::Status CudaBackend::Project(const Matrix& w, const void* x, void* y, int64_t tokens,
-                                  const DeviceBuffer* bias) {
+                                  cudaStream_t stream, const DeviceBuffer* bias) {
   if (w.scales.size() > 0) {
     return kernels::Int8WeightGemm(x, static_cast<const int8_t*>(w.data.data()),
                                    static_cast<const float*>(w.scales.data()), y, tokens, w.rows,
-                                   w.cols, kAct, nullptr);
+                                   w.cols, kAct, stream);
   }
-  return gemm_->Run(x, w.data.data(), y, tokens, w.rows, w.cols, kAct, nullptr,
+  return gemm_->Run(x, w.data.data(), y, tokens, w.rows, w.cols, kAct, stream,
                     bias != nullptr && bias->size() > 0 ? bias->data() : nullptr);
 }
 
-absl::Status CudaBackend::Forward(const std::vector<SequenceStep>& steps, float* logits) {
-  const ModelConfig& c = model_.config();
-  const int64_t hidden = c.hidden_size, head_dim = c.head_dim;
-  const int64_t q_dim = c.num_heads * head_dim, kv_dim = c.num_kv_heads * head_dim;
-  const int64_t ffn = c.intermediate_size, vocab = c.vocab_size;
+// A step as the kernels see it: its sizes, and its integer arrays (every token's id,
+// position and KV slot, each sequence's span of tokens, length and block table, the rows
+// whose logits are wanted) packed at 16-byte offsets into one host buffer, so that one
+// copy takes them to the device.
+struct CudaBackend::StepInputs {
+  int64_t tokens = 0, sequences = 0, rows = 0, max_blocks = 0, max_q_len = 0;
+  bool decode = false;  // One token per sequence and each one's logits: no row gather.
+  size_t ids = 0, positions = 0, slots = 0, q_starts = 0, context_lens = 0, block_tables = 0,
+         wanted = 0;
+  std::vector<uint8_t> bytes;
 
-  // The step on the host: every token's id, position and KV slot, each sequence's span
-  // of tokens, length and block table, and the rows whose logits are wanted.
+  template <typename T>
+  size_t Append(const std::vector<T>& values) {
+    const size_t at = (bytes.size() + 15) / 16 * 16;
+    bytes.resize(at + values.size() * sizeof(T));
+    std::memcpy(bytes.data() + at, values.data(), values.size() * sizeof(T));
+    return at;
+  }
+};
+
+CudaBackend::StepInputs CudaBackend::Plan(const std::vector<SequenceStep>& steps, int64_t sequences,
+                                          int64_t max_blocks, bool decode) const {
   std::vector<int32_t> ids, positions, q_starts = {0}, context_lens, rows;
   std::vector<int64_t> slots;
-  int64_t max_blocks = 1, max_q_len = 0;
-  for (const SequenceStep& step : steps) {
-    const auto count = static_cast<int64_t>(step.tokens.size());
-    const int64_t length = step.start + count;
-    max_blocks = std::max(max_blocks, (length + kv_block_tokens_ - 1) / kv_block_tokens_);
-    max_q_len = std::max(max_q_len, count);
-  }
-  std::vector<int32_t> block_tables(steps.size() * max_blocks, 0);
+  std::vector<int32_t> block_tables(sequences * max_blocks, 0);
+  StepInputs step;
+  step.decode = decode;
   for (size_t s = 0; s < steps.size(); ++s) {
-    const SequenceStep& step = steps[s];
-    const auto count = static_cast<int64_t>(step.tokens.size());
-    const int64_t length = step.start + count;
+    const SequenceStep& seq = steps[s];
+    const auto count = static_cast<int64_t>(seq.tokens.size());
+    const int64_t length = seq.start + count;
     for (int64_t t = 0; t < count; ++t) {
-      const int64_t p = step.start + t;
-      ids.push_back(step.tokens[t]);
+      const int64_t p = seq.start + t;
+      ids.push_back(seq.tokens[t]);
       positions.push_back(static_cast<int32_t>(p));
-      slots.push_back(step.block_table[p / kv_block_tokens_] * kv_block_tokens_ +
+      slots.push_back(seq.block_table[p / kv_block_tokens_] * kv_block_tokens_ +
                       p % kv_block_tokens_);
-      if (step.all_logits || t + 1 == count) rows.push_back(static_cast<int32_t>(ids.size() - 1));
+      if (seq.all_logits || t + 1 == count) rows.push_back(static_cast<int32_t>(ids.size() - 1));
     }
-    std::copy_n(step.block_table, (length + kv_block_tokens_ - 1) / kv_block_tokens_,
+    std::copy_n(seq.block_table, (length + kv_block_tokens_ - 1) / kv_block_tokens_,
                 &block_tables[s * max_blocks]);
     q_starts.push_back(static_cast<int32_t>(ids.size()));
     context_lens.push_back(static_cast<int32_t>(length));
+    step.max_q_len = std::max(step.max_q_len, count);
   }
-  const auto n = static_cast<int64_t>(ids.size());
-  const auto n_rows = static_cast<int64_t>(rows.size());
-  if (n == 0) return absl::OkStatus();
+  // Padding up to a graph's bucket: token 0 at position 0, stored nowhere (slot -1),
+  // attending to block 0's first row; its logits are computed and not read.
+  for (auto s = static_cast<int64_t>(steps.size()); s < sequences; ++s) {
+    ids.push_back(0);
+    positions.push_back(0);
+    slots.push_back(-1);
+    rows.push_back(static_cast<int32_t>(ids.size() - 1));
+    q_starts.push_back(static_cast<int32_t>(ids.size()));
+    context_lens.push_back(1);
+  }
+  step.tokens = static_cast<int64_t>(ids.size());
+  step.sequences = sequences;
+  step.rows = static_cast<int64_t>(rows.size());
+  step.max_blocks = max_blocks;
+  step.ids = step.Append(ids);
+  step.positions = step.Append(positions);
+  step.slots = step.Append(slots);
+  step.q_starts = step.Append(q_starts);
+  step.context_lens = step.Append(context_lens);
+  step.block_tables = step.Append(block_tables);
+  step.wanted = step.Append(rows);
+  return step;
+}
 
-  Scratch& b = scratch_;
-  for (const auto& [buffer, host] :
-       {std::pair{&b.ids, &ids}, std::pair{&b.positions, &positions},
-        std::pair{&b.q_starts, &q_starts}, std::pair{&b.context_lens, &context_lens},
-        std::pair{&b.block_tables, &block_tables}, std::pair{&b.rows, &rows}}) {
-    RETURN_IF_ERROR(Put(*buffer, *host));
-  }
-  RETURN_IF_ERROR(Put(b.slots, slots));
+absl::StatusOr<bool> CudaBackend::Prepare(Scratch& scratch, const StepInputs& step) {
+  const ModelConfig& c = model_.config();
+  const int64_t n = step.tokens, q_dim = c.num_heads * c.head_dim;
+  const int64_t kv_dim = c.num_kv_heads * c.head_dim;
+  bool moved = false;
+  auto reserve = [&](DeviceBuffer& buffer, size_t bytes) -> absl::Status {
+    if (buffer.size() >= bytes) return absl::OkStatus();
+    ASSIGN_OR_RETURN(buffer, DeviceBuffer::Allocate(bytes));
+    moved = true;
+    return absl::OkStatus();
+  };
+  RETURN_IF_ERROR(reserve(scratch.inputs, step.bytes.size()));
   for (const auto& [buffer, elements] :
-       {std::pair{&b.x, n * hidden}, std::pair{&b.residual, n * hidden}, std::pair{&b.q, n * q_dim},
-        std::pair{&b.k, n * kv_dim}, std::pair{&b.v, n * kv_dim}, std::pair{&b.attn, n * q_dim},
-        std::pair{&b.gate_up, n * 2 * ffn}, std::pair{&b.act, n * ffn},
-        std::pair{&b.selected, n_rows * hidden}}) {
-    RETURN_IF_ERROR(Reserve(*buffer, elements * kActBytes));
+       {std::pair{&scratch.x, n * c.hidden_size}, std::pair{&scratch.residual, n * c.hidden_size},
+        std::pair{&scratch.q, n * q_dim}, std::pair{&scratch.k, n * kv_dim},
+        std::pair{&scratch.v, n * kv_dim}, std::pair{&scratch.attn, n * q_dim},
+        std::pair{&scratch.gate_up, n * 2 * c.intermediate_size},
+        std::pair{&scratch.act, n * c.intermediate_size},
+        std::pair{&scratch.selected, step.rows * c.hidden_size}}) {
+    RETURN_IF_ERROR(reserve(*buffer, elements * kActBytes));
   }
-  RETURN_IF_ERROR(Reserve(b.logits, n_rows * vocab * sizeof(float)));
-  auto i32 = [](const DeviceBuffer& buffer) { return static_cast<const int32_t*>(buffer.data()); };
+  RETURN_IF_ERROR(reserve(scratch.logits, step.rows * c.vocab_size * sizeof(float)));
+  RETURN_IF_ERROR(scratch.inputs.CopyFromHost(step.bytes.data(), step.bytes.size()));
+  return moved;
+}
 
-  RETURN_IF_ERROR(kernels::EmbeddingGather(embeddings_.data(), i32(b.ids), b.x.data(), n, vocab,
-                                           hidden, kAct, nullptr));
-  RETURN_IF_ERROR(b.residual.Fill(0));  // The first fused add starts the residual stream.
+absl::Status CudaBackend::Forward(const std::vector<SequenceStep>& steps, float* logits) {
+  if (steps.empty()) return absl::OkStatus();
+  const int64_t vocab = model_.config().vocab_size;
+  int64_t max_blocks = 1;
+  bool decode = true;
+  for (const SequenceStep& step : steps) {
+    const auto count = static_cast<int64_t>(step.tokens.size());
+    max_blocks =
+        std::max(max_blocks, (step.start + count + kv_block_tokens_ - 1) / kv_block_tokens_);
+    decode &= count == 1 && !step.all_logits;
+  }
+  const auto sequences = static_cast<int64_t>(steps.size());
+  const int64_t bucket =
+      decode && max_blocks <= graph_blocks_ ? kernels::DecodeBucket(sequences) : 0;
+  if (bucket == 0) {
+    const StepInputs step = Plan(steps, sequences, max_blocks, decode);
+    if (step.tokens == 0) return absl::OkStatus();
+    RETURN_IF_ERROR(Prepare(scratch_, step).status());
+    RETURN_IF_ERROR(Enqueue(scratch_, step, stream_.get()));
+    return scratch_.logits.CopyToHost(logits, step.rows * vocab * sizeof(float));
+  }
+  const StepInputs step = Plan(steps, bucket, graph_blocks_, /*decode=*/true);
+  ASSIGN_OR_RETURN(const bool moved, Prepare(graph_scratch_, step));
+  if (moved) {  // The graphs point into the old buffers.
+    graphs_ = std::make_unique<kernels::CudaGraphCache>();
+    warmed_buckets_.clear();
+  }
+  auto enqueue = [&](cudaStream_t stream) { return Enqueue(graph_scratch_, step, stream); };
+  if (warmed_buckets_.insert(bucket).second) {
+    RETURN_IF_ERROR(enqueue(stream_.get()));
+  } else {
+    RETURN_IF_ERROR(graphs_->Run(bucket, stream_.get(), enqueue));
+  }
+  // The padding's rows come after the sequences' own.
+  return graph_scratch_.logits.CopyToHost(logits, sequences * vocab * sizeof(float));
+}
+
+absl::Status CudaBackend::Enqueue(Scratch& b, const StepInputs& step, cudaStream_t stream) {
+  const ModelConfig& c = model_.config();
+  const int64_t hidden = c.hidden_size, ffn = c.intermediate_size, vocab = c.vocab_size;
+  const int64_t n = step.tokens;
+  auto input = [&](size_t offset) {
+    return reinterpret_cast<const int32_t*>(static_cast<const uint8_t*>(b.inputs.data()) + offset);
+  };
+  const int32_t* block_tables = input(step.block_tables);
+  const int32_t* context_lens = input(step.context_lens);
+
+  RETURN_IF_ERROR(kernels::EmbeddingGather(embeddings_.data(), input(step.ids), b.x.data(), n,
+                                           vocab, hidden, kAct, stream));
+  RETURN_IF_ERROR(b.residual.Fill(0, stream));  // The first fused add starts the residual.
   const kernels::RotaryShape rotary{.tokens = n,
                                     .heads = c.num_heads,
                                     .kv_heads = c.num_kv_heads,
-                                    .head_dim = head_dim,
+                                    .head_dim = c.head_dim,
                                     .adjacent_pairs = c.rope_style == RopeStyle::kAdjacentPairs,
                                     .attention_factor = model_.rope_attention_factor()};
   const kernels::KvCacheShape kv_shape{.tokens = n,
                                        .kv_heads = c.num_kv_heads,
-                                       .head_dim = head_dim,
+                                       .head_dim = c.head_dim,
                                        .block_tokens = kv_block_tokens_};
-  const kernels::PrefillAttentionShape attention{.sequences = static_cast<int64_t>(steps.size()),
-                                                 .heads = c.num_heads,
-                                                 .kv_heads = c.num_kv_heads,
-                                                 .head_dim = head_dim,
-                                                 .block_tokens = kv_block_tokens_,
-                                                 .max_blocks = max_blocks,
-                                                 .max_q_len = max_q_len,
-                                                 .window = c.sliding_window};
-  for (Layer& layer : layers_) {
+  const kernels::PagedAttentionShape decode{.sequences = step.sequences,
+                                            .heads = c.num_heads,
+                                            .kv_heads = c.num_kv_heads,
+                                            .head_dim = c.head_dim,
+                                            .block_tokens = kv_block_tokens_,
+                                            .max_blocks = step.max_blocks,
+                                            .window = c.sliding_window};
+  const kernels::PrefillAttentionShape prefill{.sequences = step.sequences,
+                                               .heads = c.num_heads,
+                                               .kv_heads = c.num_kv_heads,
+                                               .head_dim = c.head_dim,
+                                               .block_tokens = kv_block_tokens_,
+                                               .max_blocks = step.max_blocks,
+                                               .max_q_len = step.max_q_len,
+                                               .window = c.sliding_window};
+  for (const Layer& layer : layers_) {
     // residual += x; x = RMSNorm(residual).
     RETURN_IF_ERROR(kernels::FusedAddRmsNorm(b.x.data(), b.residual.data(), layer.attn_norm.data(),
-                                             n, hidden, c.rms_norm_eps, kAct, nullptr));
-    RETURN_IF_ERROR(Project(layer.q, b.x.data(), b.q.data(), n, &layer.q_bias));
-    RETURN_IF_ERROR(Project(layer.k, b.x.data(), b.k.data(), n, &layer.k_bias));
-    RETURN_IF_ERROR(Project(layer.v, b.x.data(), b.v.data(), n, &layer.v_bias));
-    RETURN_IF_ERROR(kernels::ApplyRotary(b.q.data(), b.k.data(), i32(b.positions),
+                                             n, hidden, c.rms_norm_eps, kAct, stream));
+    RETURN_IF_ERROR(Project(layer.q, b.x.data(), b.q.data(), n, stream, &layer.q_bias));
+    RETURN_IF_ERROR(Project(layer.k, b.x.data(), b.k.data(), n, stream, &layer.k_bias));
+    RETURN_IF_ERROR(Project(layer.v, b.x.data(), b.v.data(), n, stream, &layer.v_bias));
+    RETURN_IF_ERROR(kernels::ApplyRotary(b.q.data(), b.k.data(), input(step.positions),
                                          static_cast<const float*>(inv_freq_.data()), rotary, kAct,
-                                         nullptr));
-    RETURN_IF_ERROR(
-        kernels::WriteKvCache(b.k.data(), b.v.data(), static_cast<const int64_t*>(b.slots.data()),
-                              layer.keys.data(), layer.values.data(), kv_shape, kAct, nullptr));
-    RETURN_IF_ERROR(kernels::PrefillAttention(
-        b.q.data(), layer.keys.data(), layer.values.data(), i32(b.block_tables), i32(b.q_starts),
-        i32(b.context_lens), b.attn.data(), attention, kAct, nullptr));
-    RETURN_IF_ERROR(Project(layer.o, b.attn.data(), b.x.data(), n));
+                                         stream));
+    RETURN_IF_ERROR(kernels::WriteKvCache(
+        b.k.data(), b.v.data(),
+        reinterpret_cast<const int64_t*>(static_cast<const uint8_t*>(b.inputs.data()) + step.slots),
+        layer.keys.data(), layer.values.data(), kv_shape, kAct, stream));
+    if (step.decode) {
+      RETURN_IF_ERROR(kernels::PagedAttentionDecode(b.q.data(), layer.keys.data(),
+                                                    layer.values.data(), block_tables, context_lens,
+                                                    b.attn.data(), decode, kAct, stream));
+    } else {
+      RETURN_IF_ERROR(kernels::PrefillAttention(b.q.data(), layer.keys.data(), layer.values.data(),
+                                                block_tables, input(step.q_starts), context_lens,
+                                                b.attn.data(), prefill, kAct, stream));
+    }
+    RETURN_IF_ERROR(Project(layer.o, b.attn.data(), b.x.data(), n, stream));
     RETURN_IF_ERROR(kernels::FusedAddRmsNorm(b.x.data(), b.residual.data(), layer.ffn_norm.data(),
-                                             n, hidden, c.rms_norm_eps, kAct, nullptr));
-    RETURN_IF_ERROR(Project(layer.gate_up, b.x.data(), b.gate_up.data(), n));
-    RETURN_IF_ERROR(kernels::SiluAndMul(b.gate_up.data(), b.act.data(), n, ffn, kAct, nullptr));
-    RETURN_IF_ERROR(Project(layer.down, b.act.data(), b.x.data(), n));
+                                             n, hidden, c.rms_norm_eps, kAct, stream));
+    RETURN_IF_ERROR(Project(layer.gate_up, b.x.data(), b.gate_up.data(), n, stream));
+    RETURN_IF_ERROR(kernels::SiluAndMul(b.gate_up.data(), b.act.data(), n, ffn, kAct, stream));
+    RETURN_IF_ERROR(Project(layer.down, b.act.data(), b.x.data(), n, stream));
   }
   RETURN_IF_ERROR(kernels::FusedAddRmsNorm(b.x.data(), b.residual.data(), output_norm_.data(), n,
-                                           hidden, c.rms_norm_eps, kAct, nullptr));
-  // The wanted rows, then the LM head in f32.
-  RETURN_IF_ERROR(kernels::EmbeddingGather(b.x.data(), i32(b.rows), b.selected.data(), n_rows, n,
-                                           hidden, kAct, nullptr));
+                                           hidden, c.rms_norm_eps, kAct, stream));
+  // The LM head in f32, over the wanted rows (a decode step wants every row).
+  const void* rows = b.x.data();
+  if (!step.decode) {
+    RETURN_IF_ERROR(kernels::EmbeddingGather(b.x.data(), input(step.wanted), b.selected.data(),
+                                             step.rows, n, hidden, kAct, stream));
+    rows = b.selected.data();
+  }
   const void* head = c.tied_embeddings ? embeddings_.data() : lm_head_.data.data();
-  RETURN_IF_ERROR(gemm_->Run(b.selected.data(), head, b.logits.data(), n_rows, vocab, hidden, kAct,
-                             kernels::DType::kF32, nullptr));
-  return b.logits.CopyToHost(logits, n_rows * vocab * sizeof(float));
+  return gemm_->Run(rows, head, b.logits.data(), step.rows, vocab, hidden, kAct,
+                    kernels::DType::kF32, stream);
 }
 
 void CudaBackend::CopyKvBlock(int32_t from, int32_t to) {

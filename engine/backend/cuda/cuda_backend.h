@@ -1,20 +1,26 @@
 // The CUDA backend: the Llama family's forward pass on one GPU, in bf16 with f32
 // accumulation, over a paged KV cache in GPU memory. Per layer: fused residual add +
 // RMSNorm, Q/K/V through cuBLASLt (biases in its epilogue), rotary embeddings, the new
-// keys and values written into their blocks, flash-style attention over the blocks (one
-// launch for every sequence of the step, prefill chunks and decodes alike), the output
-// projection, fused add + RMSNorm, gate and up as one GEMM, SiLU·up, down. Logits come
-// back in f32. Weights are uploaded once: every stored type is decoded on the host and
-// stored as bf16, or with USE_INT as INT8 with per-channel scales (int8_weight_gemm.h).
+// keys and values written into their blocks, attention over the blocks (one launch for
+// every sequence of the step: flash-style when a step holds prefill chunks, the paged
+// decode kernel when each sequence brings one token), the output projection, fused add +
+// RMSNorm, gate and up as one GEMM, SiLU·up, down. Logits come back in f32. A decode
+// step of up to kernels::kMaxGraphBatch sequences is padded to its batch-size bucket and
+// replayed as that bucket's CUDA graph: one launch instead of hundreds. Weights are
+// uploaded once: every stored type is decoded on the host and stored as bf16, or with
+// USE_INT as INT8 with per-channel scales (int8_weight_gemm.h).
 #ifndef LLM_ENGINE_BACKEND_CUDA_CUDA_BACKEND_H_
 #define LLM_ENGINE_BACKEND_CUDA_CUDA_BACKEND_H_
 
 #include <memory>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "engine/backend/backend.h"
 #include "engine/model/llama_model.h"
+#include "kernels/common/cuda_graph.h"
+#include "kernels/common/cuda_stream.h"
 #include "kernels/common/device_buffer.h"
 #include "kernels/gemm/cublaslt_gemm.h"
 
@@ -47,15 +53,26 @@ class CudaBackend : public Backend {
     Matrix q, k, v, o, gate_up, down;
     kernels::DeviceBuffer keys, values;  // This layer's KV blocks.
   };
-  // Per-step buffers, grown as steps grow and kept.
+  // A step as the kernels see it (defined in the .cc).
+  struct StepInputs;
+  // A step's device buffers, grown as steps grow and kept: `inputs` holds StepInputs'
+  // packed arrays, the others the activations and the logits.
   struct Scratch {
-    kernels::DeviceBuffer ids, positions, slots, q_starts, context_lens, block_tables, rows;
+    kernels::DeviceBuffer inputs;
     kernels::DeviceBuffer x, residual, q, k, v, attn, gate_up, act, selected, logits;
   };
 
   CudaBackend(const LlamaModel& model, int32_t kv_blocks, int64_t kv_block_tokens);
   absl::Status Upload(bool int8_weights);
-  absl::Status Project(const Matrix& w, const void* x, void* y, int64_t tokens,
+  // `steps` with padding sequences up to `sequences` (a graph's bucket) and block tables
+  // `max_blocks` wide; `decode` when each step is one token whose logits are wanted.
+  StepInputs Plan(const std::vector<SequenceStep>& steps, int64_t sequences, int64_t max_blocks,
+                  bool decode) const;
+  // Sizes `scratch` for `step` and copies its inputs over: true if a buffer moved.
+  absl::StatusOr<bool> Prepare(Scratch& scratch, const StepInputs& step);
+  // Launches the step's kernels on `stream`, leaving its logits in scratch.logits.
+  absl::Status Enqueue(Scratch& scratch, const StepInputs& step, cudaStream_t stream);
+  absl::Status Project(const Matrix& w, const void* x, void* y, int64_t tokens, cudaStream_t stream,
                        const kernels::DeviceBuffer* bias = nullptr);
 
   const LlamaModel& model_;
@@ -66,7 +83,16 @@ class CudaBackend : public Backend {
   kernels::DeviceBuffer embeddings_, output_norm_, inv_freq_;
   Matrix lm_head_;  // Empty when tied: the embeddings serve.
   std::vector<Layer> layers_;
-  Scratch scratch_;
+  kernels::CudaStream stream_;
+  Scratch scratch_;  // Steps that run eagerly.
+  // Decode steps replayed as graphs: the buffers the graphs were captured with, a graph
+  // per bucket, the buckets whose first step already ran (eagerly, so that cuBLASLt plans
+  // their shapes outside a capture), and the block-table width they share (the context
+  // window's blocks).
+  Scratch graph_scratch_;
+  std::unique_ptr<kernels::CudaGraphCache> graphs_;
+  absl::flat_hash_set<int64_t> warmed_buckets_;
+  int64_t graph_blocks_ = 0;
 };
 
 }  // namespace llm
