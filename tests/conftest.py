@@ -3,6 +3,7 @@ processes that are always stopped (and their logs shown) when a test ends."""
 
 import os
 import pathlib
+import random
 import signal
 import socket
 import subprocess
@@ -28,10 +29,30 @@ def default_model_path():
 NEAR_TIE = 0.5
 
 
+_given_ports = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on, below the kernel's ephemeral range: a port from that
+    range (what binding port 0 gives) can be taken as the source port of some outgoing
+    connection before the server under test binds it."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            ephemeral_low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral_low = 32768
+    rng = random.Random()
+    while True:
+        port = rng.randrange(10000, max(10001, ephemeral_low))
+        if port in _given_ports:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _given_ports.add(port)
+        return port
 
 
 def wait_until(condition, timeout=20.0, what="condition"):

@@ -324,13 +324,6 @@ absl::Status CudaBackend::Enqueue(Scratch& b, const StepInputs& step, cudaStream
                                        .kv_heads = c.num_kv_heads,
                                        .head_dim = c.head_dim,
                                        .block_tokens = kv_block_tokens_};
-  const kernels::PagedAttentionShape decode{.sequences = step.sequences,
-                                            .heads = c.num_heads,
-                                            .kv_heads = c.num_kv_heads,
-                                            .head_dim = c.head_dim,
-                                            .block_tokens = kv_block_tokens_,
-                                            .max_blocks = step.max_blocks,
-                                            .window = c.sliding_window};
   const kernels::PrefillAttentionShape prefill{.sequences = step.sequences,
                                                .heads = c.num_heads,
                                                .kv_heads = c.num_kv_heads,
@@ -339,6 +332,10 @@ absl::Status CudaBackend::Enqueue(Scratch& b, const StepInputs& step, cudaStream
                                                .max_blocks = step.max_blocks,
                                                .max_q_len = step.max_q_len,
                                                .window = c.sliding_window};
+  // The same shape as the decode kernel takes it.
+  const kernels::PagedAttentionShape decode{
+      prefill.sequences,    prefill.heads,      prefill.kv_heads, prefill.head_dim,
+      prefill.block_tokens, prefill.max_blocks, prefill.window};
   for (const Layer& layer : layers_) {
     // residual += x; x = RMSNorm(residual).
     RETURN_IF_ERROR(kernels::FusedAddRmsNorm(b.x.data(), b.residual.data(), layer.attn_norm.data(),
