@@ -17,7 +17,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
 TARGETS=$(bazel query 'kind(cc_test, //kernels/... + //engine/parallel/... + //engine/backend/cuda/...)' 2>/dev/null)
-EXTRA="//engine:generate //tools/device:write_tiny_model //tools/bench:gpu_decode"
+EXTRA="//engine:generate //tools/device:write_tiny_model //tools/bench:gpu_decode //tools/bench:gpu_attention"
 bazel build --jobs=2 $TARGETS $EXTRA
 rm -rf .device && mkdir -p .device/bin .device/lib .device/model
 for target in $TARGETS $EXTRA; do
