@@ -222,7 +222,11 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // While an answer is being prepared or streamed, a read notices a client that hangs
-  // up. Bytes that arrive meanwhile (a pipelined request) are kept for the next Read.
+  // up. Bytes that arrive meanwhile are the next request: sent pipelined, or sent as soon
+  // as the client had the answer, before this side saw its write complete. They are kept
+  // for the next Read and the watch ends there: a read left waiting would wait for bytes
+  // the client will not send until it is answered (a failed write still notices a client
+  // that has gone).
   void WatchForClose() {
     watching_ = true;
     stream_.socket().async_read_some(
@@ -239,8 +243,6 @@ class Session : public std::enable_shared_from_this<Session> {
           if (self->resume_after_watch_) {
             self->resume_after_watch_ = false;
             self->Read();
-          } else {
-            self->WatchForClose();
           }
         });
   }

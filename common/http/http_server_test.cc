@@ -63,6 +63,34 @@ TEST_F(HttpServerTest, AnswersSeveralRequestsOnOneConnection) {
   EXPECT_EQ(calls_.load(), 2);
 }
 
+// A client sends its next request as soon as it has read an answer, which can reach the
+// server before the server has seen its own write of that answer complete: the server
+// must still read that request (it once left it in its buffer and waited for more).
+TEST_F(HttpServerTest, KeepsAnsweringAClientThatAsksAgainAtOnce) {
+  constexpr int kRequests = 3000;
+  std::atomic<int> answered{0};
+  std::thread client([&] {
+    HttpRequest request(http::verb::get, "/again", 11);
+    request.prepare_payload();
+    for (int i = 0; i < kRequests; ++i) {
+      beast::error_code error;
+      http::write(socket_, request, error);
+      HttpResponse response;
+      if (!error) http::read(socket_, buffer_, response, error);
+      if (error || response.result() != http::status::ok) return;
+      ++answered;
+    }
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (answered.load() < kRequests && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  beast::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);  // Unblocks a stalled read.
+  client.join();
+  EXPECT_EQ(answered.load(), kRequests);
+}
+
 TEST_F(HttpServerTest, MalformedRequestGets400) {
   asio::write(socket_, asio::buffer(std::string("NOT HTTP AT ALL\r\n\r\n")));
   HttpResponse response;

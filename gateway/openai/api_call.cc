@@ -66,9 +66,11 @@ bool ApiCall::StartPrompt(int p) {
   if (!lease) return false;
   const llm::v1::GenerateRequest engine_request =
       ToGenerateRequest(request_, prompts_[p], absl::StrCat(header_.id, "-", p), adapter_);
+  int attempt;
   {
     absl::MutexLock lock(&mu_);
     calls_[p].lease = lease;
+    attempt = ++calls_[p].attempts;
   }
   // Not under mu_: gRPC may run the callbacks before Start returns.
   std::shared_ptr<GenerateCall> call = GenerateCall::Start(
@@ -78,6 +80,7 @@ bool ApiCall::StartPrompt(int p) {
       },
       [self = shared_from_this(), p](const grpc::Status& status) { self->OnDone(p, status); });
   absl::MutexLock lock(&mu_);
+  if (calls_[p].attempts != attempt) return true;  // It ended, and a retry runs already.
   calls_[p].call = std::move(call);
   if (finished_) calls_[p].call->Cancel();
   return true;

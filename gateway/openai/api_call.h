@@ -38,6 +38,7 @@ class ApiCall : public std::enable_shared_from_this<ApiCall> {
     std::optional<EnginePool::Lease> lease;
     std::vector<int> tried;  // Engines that were unavailable.
     std::shared_ptr<GenerateCall> call;
+    int attempts = 0;       // Calls started: a retry may start before the first Start returns.
     bool answered = false;  // A response came: no retry after that.
     bool done = false;
     llm::v1::Usage usage;

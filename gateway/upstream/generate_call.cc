@@ -24,7 +24,11 @@ void GenerateCall::OnReadDone(bool ok) {
 }
 
 void GenerateCall::OnDone(const grpc::Status& status) {
-  on_done_(status);
+  // The callbacks' captures (the caller's state) may hold this call: let go of them, so
+  // that a caller keeping the call does not keep itself alive through it.
+  DoneFn on_done = std::move(on_done_);
+  on_response_ = nullptr;
+  on_done(status);
   // The last reference may be this one: nothing of *this is touched after the reset.
   std::shared_ptr<GenerateCall> self = std::move(self_);
 }

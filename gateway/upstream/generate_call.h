@@ -20,8 +20,9 @@ class GenerateCall : public grpc::ClientReadReactor<llm::v1::GenerateResponse> {
   using ResponseFn = std::function<void(llm::v1::GenerateResponse)>;
   using DoneFn = std::function<void(const grpc::Status&)>;
 
-  // Starts the call; `on_response` runs for each response, then `on_done` once. The call
-  // keeps itself alive until then. `deadline` bounds the whole call.
+  // Starts the call; `on_response` runs for each response, then `on_done` once, after
+  // which the call holds neither. The call keeps itself alive until then, and may end
+  // before Start returns. `deadline` bounds the whole call.
   static std::shared_ptr<GenerateCall> Start(llm::v1::Engine::Stub& stub,
                                              const llm::v1::GenerateRequest& request,
                                              absl::Duration deadline, ResponseFn on_response,
