@@ -4,6 +4,8 @@
 // sequence's keys and values) over the device-to-device copy bandwidth measured in the
 // same run. Prints one line per batch; tools/device/gpu_bench.sh sets it beside PyTorch.
 //   gpu_decode [--int8] [--context 512] [--steps 20] [--batches 1,8,32,64] [--layers 32]
+#include <cuda_runtime_api.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -159,6 +161,7 @@ int Run(int argc, char** argv) {
   for (int i = 0; i < 6; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
     if (!scratch->CopyWithin(kCopy, 0, kCopy).ok()) return 1;
+    cudaDeviceSynchronize();  // A device-to-device cudaMemcpy may return before it is done.
     copy_times.push_back(Seconds(t0));
   }
   std::sort(copy_times.begin(), copy_times.end());

@@ -3,10 +3,15 @@
 latency of transformers' LlamaForCausalLM with a static KV cache, Llama-2-7B shapes,
 random bf16 weights, at the same batch sizes and context. A step's time is the difference
 between generating 1 + steps tokens and generating 1, over steps (median of 3 each), so
-prefill and set-up cancel out. Prints one line per batch: "torch BATCH STEP_MS TOK_S".
+prefill and set-up cancel out. Prints one line per batch: "torch BATCH STEP_MS TOK_S"
+("torch.compile" with --compile).
+
+Eager by default: with a static cache, generate would otherwise compile the decode step
+(torch.compile, CUDA graphs) once per batch size, minutes of a short GPU lease; --compile
+measures that mode too.
 
   python3 gpu_decode_torch.py [--context 512] [--steps 20] [--batches 1,8,32,64]
-      [--layers 32] [--tiny] [--cache static]
+      [--layers 32] [--tiny] [--cache static] [--compile]
   (--tiny: a small model on the CPU, to check the script; --cache dynamic where the torch
   is too old for transformers' static cache)
 """
@@ -16,7 +21,7 @@ import statistics
 import time
 
 import torch
-from transformers import LlamaConfig, LlamaForCausalLM
+from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
 
 
 def main():
@@ -27,6 +32,7 @@ def main():
     parser.add_argument("--layers", type=int, default=32)
     parser.add_argument("--tiny", action="store_true")
     parser.add_argument("--cache", default="static", help="static, or dynamic (old torch)")
+    parser.add_argument("--compile", action="store_true", help="generate's torch.compile")
     args = parser.parse_args()
     device = "cpu" if args.tiny else "cuda"
     dtype = torch.float32 if args.tiny else torch.bfloat16
@@ -47,6 +53,9 @@ def main():
         if device == "cuda":
             torch.cuda.synchronize()
 
+    # Transformers older than 4.49 never compile on their own.
+    compile_option = ({"disable_compile": not args.compile}
+                      if hasattr(GenerationConfig(), "disable_compile") else {})
     for batch in map(int, args.batches.split(",")):
         ids = torch.randint(0, config.vocab_size, (batch, args.context), device=device)
 
@@ -57,7 +66,7 @@ def main():
                 model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=tokens,
                                min_new_tokens=tokens, do_sample=False,
                                cache_implementation=None if args.cache == "dynamic" else "static",
-                               pad_token_id=0)
+                               pad_token_id=0, **compile_option)
             sync()
             return time.perf_counter() - start
 
@@ -65,7 +74,8 @@ def main():
         one = statistics.median(generate(1) for _ in range(3))
         many = statistics.median(generate(1 + args.steps) for _ in range(3))
         step = (many - one) / args.steps
-        print(f"torch {batch} {step * 1e3:.2f} {batch / step:.0f}", flush=True)
+        label = "torch.compile" if args.compile else "torch"
+        print(f"{label} {batch} {step * 1e3:.2f} {batch / step:.0f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The GPU checks, run on a lent GPU machine from the repository root with .device/bin and
-# .device/lib carried (tools/device/bundle.sh made them). In one go:
+# The GPU checks, run on a lent GPU machine from the repository root once bundle.sh's
+# halves were carried and unpacked (tools/device/unpack.sh). In one go:
 #   1. every CUDA test (kernels, cuBLASLt, INT8 GEMM, CUDA graphs, NCCL, the CUDA backend
 #      against the CPU one), which skip nowhere here: a skip is reported as a failure;
 #   2. greedy generation on the GPU against the CPU backend, token for token, on a tiny
-#      random-weight model (bf16 and USE_INT) and, when its halves were carried, on the
-#      default model.
+#      random-weight model (bf16 and USE_INT) and on the default model;
+#   3. the engine and gateway serving the default model on the GPU, answering chat
+#      completions at temperature 0 as a CPU engine does (gpu_serve.sh).
 # Writes $OUT/report.md (and each test's log); prints the report last.
 set -uo pipefail
 OUT=${OUT:-/tmp/gpu_checks}
@@ -24,7 +25,7 @@ BIN=.device/bin
 failed=0
 for test in "$BIN"/*_test; do
   name=$(basename "$test")
-  "$test" >"$OUT/$name.log" 2>&1
+  timeout 90 "$test" >"$OUT/$name.log" 2>&1
   status=$?
   skipped=$(grep -c '\[  SKIPPED \]' "$OUT/$name.log")
   passed=$(grep -o '\[  PASSED  \] [0-9]*' "$OUT/$name.log" | grep -o '[0-9]*$')
@@ -38,17 +39,12 @@ done
 
 echo -e "\n## Greedy generation, GPU against CPU\n" >>"$REPORT"
 "$BIN/write_tiny_model" "$OUT/tiny.gguf"
-models=("$OUT/tiny.gguf")
-if [[ -f .device/model/part-aa && -f .device/model/part-ab ]]; then
-  cat .device/model/part-aa .device/model/part-ab >"$OUT/default.gguf"
-  models+=("$OUT/default.gguf")
-fi
-for model in "${models[@]}"; do
+for model in "$OUT/tiny.gguf" .device/model/default.gguf; do
   for int8 in false true; do
     for prompt in "The capital of France is" "def fibonacci(n):" "Once upon a time,"; do
       args=(--model="$model" --prompt="$prompt" --max_tokens=32 --token_ids --ignore_eos --use_int8="$int8")
-      cpu=$("$BIN/generate" "${args[@]}" --device=cpu 2>"$OUT/cpu.err" | tr '\n' ' ')
-      gpu=$("$BIN/generate" "${args[@]}" --device=cuda 2>"$OUT/gpu.err" | tr '\n' ' ')
+      cpu=$(timeout 60 "$BIN/generate" "${args[@]}" --device=cpu 2>"$OUT/cpu.err" | tr '\n' ' ')
+      gpu=$(timeout 60 "$BIN/generate" "${args[@]}" --device=cuda 2>"$OUT/gpu.err" | tr '\n' ' ')
       same=0
       read -ra a <<<"$cpu"
       read -ra b <<<"$gpu"
@@ -59,5 +55,7 @@ for model in "${models[@]}"; do
     done
   done
 done
+echo -e "\n## Served, GPU against CPU\n" >>"$REPORT"
+REPORT=$REPORT OUT=$OUT bash "$(dirname "${BASH_SOURCE[0]}")/gpu_serve.sh" .device/model/default.gguf
 echo -e "\n$failed CUDA test binaries failed or skipped" >>"$REPORT"
 cat "$REPORT"
