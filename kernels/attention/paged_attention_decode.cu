@@ -1,103 +1,335 @@
+#include <cuda_runtime.h>
+
+#include <algorithm>
 #include <cmath>
 
 #include "kernels/attention/paged_attention_decode.h"
-#include "kernels/common/block_reduce.cuh"
 #include "kernels/common/cuda_status.h"
 #include "kernels/common/element.cuh"
 
 namespace llm::kernels {
 namespace {
 
-constexpr int kThreads = 128;  // Positions scored at once, one per thread.
+constexpr int kWarps = 4;
+constexpr int kThreads = kWarps * 32;
+constexpr int kVector = 8;    // Elements per lane per row: one 16-byte load.
+constexpr int kMaxGroup = 4;  // Query heads of one kv head a thread block serves.
+constexpr int kTile = 64;     // Positions a split takes at a time.
+constexpr int kUnroll = 2;    // Positions per lane group in flight.
+constexpr int kMaxSplits = 16;
+constexpr int kMaxHeadDim = 32 * kVector;
 
-// Grid: (heads, sequences). Shared memory: the scaled query, the output accumulator
-// (head_dim floats each) and the chunk's softmax weights (kThreads floats).
+// Eight elements from aligned memory, as floats: one 16-byte load for 16-bit types.
 template <typename T>
-__global__ void PagedAttentionDecodeKernel(const T* __restrict__ q, const T* __restrict__ key_cache,
-                                           const T* __restrict__ value_cache,
-                                           const int32_t* __restrict__ block_tables,
-                                           const int32_t* __restrict__ context_lens,
-                                           T* __restrict__ out, PagedAttentionShape shape) {
-  extern __shared__ float shared[];
-  const int64_t d_count = shape.head_dim;
-  float* query = shared;
-  float* acc = shared + d_count;
-  float* weights = acc + d_count;
-  const int64_t h = blockIdx.x, s = blockIdx.y;
-  const int64_t kv_head = h / (shape.heads / shape.kv_heads);
+__device__ __forceinline__ void Load8(const T* from, float (&to)[kVector]) {
+  constexpr int kLoads = sizeof(T) * kVector / sizeof(uint4);
+  uint4 raw[kLoads];
+#pragma unroll
+  for (int i = 0; i < kLoads; ++i) raw[i] = reinterpret_cast<const uint4*>(from)[i];
+  const T* values = reinterpret_cast<const T*>(raw);
+#pragma unroll
+  for (int i = 0; i < kVector; ++i) to[i] = ToFloat(values[i]);
+}
+
+// exp(x - max) where x = -inf means "nothing": 0 rather than NaN when max is -inf too.
+__device__ __forceinline__ float Weight(float x, float max) {
+  return x == -INFINITY ? 0.0f : __expf(x - max);
+}
+
+// Layout of a row: lane group `g` of kLanes lanes reads one position's row, lane `sub`
+// its elements sub·8 .. sub·8 + 7 (lanes past head_dim / 8 idle); a warp reads 32 / kLanes
+// positions at once. Each lane keeps a running softmax (max m, sum l, weighted values
+// acc) per query head over the positions its group read; the groups, then the warps, are
+// merged at the end. Grid: (kv heads × head tiles, sequences, splits); split z takes the
+// tiles z, z + splits, ... of the sequence's positions and, when there are several splits,
+// leaves its (m, l, acc) in `partials` for CombineSplitsKernel.
+template <typename T, int kLanes>
+__global__ void __launch_bounds__(kThreads)
+    PagedAttentionDecodeKernel(const T* __restrict__ q, const T* __restrict__ key_cache,
+                               const T* __restrict__ value_cache,
+                               const int32_t* __restrict__ block_tables,
+                               const int32_t* __restrict__ context_lens, T* __restrict__ out,
+                               float* __restrict__ partials, PagedAttentionShape shape,
+                               int splits) {
+  constexpr int kGroups = 32 / kLanes;
+  constexpr int kStep = kWarps * kGroups;  // Positions the block reads at once.
+  const int head_dim = static_cast<int>(shape.head_dim);
+  const int group_size = static_cast<int>(shape.heads / shape.kv_heads);
+  const int head_tiles = (group_size + kMaxGroup - 1) / kMaxGroup;
+  const int kv_head = blockIdx.x / head_tiles;
+  const int first_head = kv_head * group_size + (blockIdx.x % head_tiles) * kMaxGroup;
+  const int heads_here = min(kMaxGroup, (kv_head + 1) * group_size - first_head);
+  const int64_t s = blockIdx.y;
+  const int split = blockIdx.z;
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int group = lane / kLanes, sub = lane % kLanes;
+  const bool active = sub * kVector < head_dim;
+  const int d0 = sub * kVector;
+
+  float query[kMaxGroup][kVector], acc[kMaxGroup][kVector], m[kMaxGroup], l[kMaxGroup];
+  const float scale = rsqrtf(static_cast<float>(head_dim));
+#pragma unroll
+  for (int i = 0; i < kMaxGroup; ++i) {
+    m[i] = -INFINITY;
+    l[i] = 0.0f;
+#pragma unroll
+    for (int e = 0; e < kVector; ++e) query[i][e] = acc[i][e] = 0.0f;
+    if (i < heads_here && active) {
+      Load8(q + (s * shape.heads + first_head + i) * head_dim + d0, query[i]);
+#pragma unroll
+      for (int e = 0; e < kVector; ++e) query[i][e] *= scale;
+    }
+  }
+
   const int32_t* table = block_tables + s * shape.max_blocks;
   const int64_t end = context_lens[s];
   const int64_t begin = shape.window > 0 && end > shape.window ? end - shape.window : 0;
-  const float scale = rsqrtf(static_cast<float>(d_count));
-  for (int64_t d = threadIdx.x; d < d_count; d += blockDim.x) {
-    query[d] = ToFloat(q[(s * shape.heads + h) * d_count + d]) * scale;
-    acc[d] = 0.0f;
-  }
-  __syncthreads();
-
-  // Where position p's kv_head row lies in a cache.
+  // Where position p's row for this lane starts in a cache.
   auto row = [&](int64_t p) {
     const int64_t block = table[p / shape.block_tokens];
     return ((block * shape.kv_heads + kv_head) * shape.block_tokens + p % shape.block_tokens) *
-           d_count;
+               head_dim +
+           d0;
   };
-  float running_max = -INFINITY, running_sum = 0.0f;
-  for (int64_t chunk = begin; chunk < end; chunk += kThreads) {
-    const int64_t p = chunk + threadIdx.x;
-    float score = -INFINITY;
-    if (p < end) {
-      const T* key = key_cache + row(p);
-      score = 0.0f;
-      for (int64_t d = 0; d < d_count; ++d) score += query[d] * ToFloat(key[d]);
-    }
-    const float new_max = fmaxf(running_max, BlockMax(score));
-    const float weight = p < end ? __expf(score - new_max) : 0.0f;
-    weights[threadIdx.x] = weight;
-    const float rescale = __expf(running_max - new_max);  // 0 on the first chunk.
-    running_sum = running_sum * rescale + BlockSum(weight);
-    running_max = new_max;
-    // BlockSum synced the block: every weight is visible.
-    const int64_t count = min(static_cast<int64_t>(kThreads), end - chunk);
-    for (int64_t d = threadIdx.x; d < d_count; d += blockDim.x) {
-      float sum = acc[d] * rescale;
-      for (int64_t j = 0; j < count; ++j) {
-        sum += weights[j] * ToFloat(value_cache[row(chunk + j) + d]);
+  for (int64_t tile = begin + static_cast<int64_t>(split) * kTile; tile < end;
+       tile += static_cast<int64_t>(splits) * kTile) {
+    const int64_t tile_end = min(tile + kTile, end);
+    // Warp-uniform trip count: every lane takes part in the score shuffles.
+    for (int64_t base = tile + warp * kGroups; base < tile_end; base += kStep * kUnroll) {
+      float keys[kUnroll][kVector], values[kUnroll][kVector];
+      bool valid[kUnroll];
+      int64_t at[kUnroll];
+#pragma unroll
+      for (int u = 0; u < kUnroll; ++u) {
+        const int64_t p = base + u * kStep + group;
+        valid[u] = p < tile_end;
+        at[u] = valid[u] ? row(p) : 0;
+        if (valid[u] && active) {
+          Load8(key_cache + at[u], keys[u]);
+        } else {
+#pragma unroll
+          for (int e = 0; e < kVector; ++e) keys[u][e] = 0.0f;
+        }
       }
-      acc[d] = sum;
+#pragma unroll
+      for (int u = 0; u < kUnroll; ++u) {
+        if (valid[u] && active) {
+          Load8(value_cache + at[u], values[u]);
+        } else {
+#pragma unroll
+          for (int e = 0; e < kVector; ++e) values[u][e] = 0.0f;
+        }
+      }
+#pragma unroll
+      for (int i = 0; i < kMaxGroup; ++i) {
+        if (i >= heads_here) break;
+        float score[kUnroll];
+#pragma unroll
+        for (int u = 0; u < kUnroll; ++u) {
+          float dot = 0.0f;
+#pragma unroll
+          for (int e = 0; e < kVector; ++e) dot += query[i][e] * keys[u][e];
+#pragma unroll
+          for (int offset = kLanes / 2; offset > 0; offset /= 2) {
+            dot += __shfl_xor_sync(0xffffffffu, dot, offset);
+          }
+          score[u] = valid[u] ? dot : -INFINITY;
+        }
+        float new_max = m[i];
+#pragma unroll
+        for (int u = 0; u < kUnroll; ++u) new_max = fmaxf(new_max, score[u]);
+        if (new_max == -INFINITY) continue;  // No position of this group yet.
+        const float rescale = Weight(m[i], new_max);
+        float weight[kUnroll];
+        l[i] *= rescale;
+#pragma unroll
+        for (int u = 0; u < kUnroll; ++u) {
+          weight[u] = Weight(score[u], new_max);
+          l[i] += weight[u];
+        }
+#pragma unroll
+        for (int e = 0; e < kVector; ++e) {
+          float sum = acc[i][e] * rescale;
+#pragma unroll
+          for (int u = 0; u < kUnroll; ++u) sum += weight[u] * values[u][e];
+          acc[i][e] = sum;
+        }
+        m[i] = new_max;
+      }
     }
-    __syncthreads();  // weights is rewritten by the next chunk.
   }
-  for (int64_t d = threadIdx.x; d < d_count; d += blockDim.x) {
-    out[(s * shape.heads + h) * d_count + d] =
-        FromFloat<T>(running_sum > 0.0f ? acc[d] / running_sum : 0.0f);
+
+  // Merge the lane groups of each warp (lanes with the same `sub` hold the same elements).
+#pragma unroll
+  for (int offset = kLanes; offset < 32; offset *= 2) {
+#pragma unroll
+    for (int i = 0; i < kMaxGroup; ++i) {
+      const float other_m = __shfl_xor_sync(0xffffffffu, m[i], offset);
+      const float other_l = __shfl_xor_sync(0xffffffffu, l[i], offset);
+      const float new_max = fmaxf(m[i], other_m);
+      const float mine = Weight(m[i], new_max), theirs = Weight(other_m, new_max);
+      l[i] = l[i] * mine + other_l * theirs;
+#pragma unroll
+      for (int e = 0; e < kVector; ++e) {
+        acc[i][e] = acc[i][e] * mine + __shfl_xor_sync(0xffffffffu, acc[i][e], offset) * theirs;
+      }
+      m[i] = new_max;
+    }
   }
+  // Then the warps, through shared memory: each warp's first group writes its state.
+  __shared__ float warp_acc[kWarps][kMaxGroup][kMaxHeadDim];
+  __shared__ float warp_m[kWarps][kMaxGroup], warp_l[kWarps][kMaxGroup];
+  if (group == 0) {
+#pragma unroll
+    for (int i = 0; i < kMaxGroup; ++i) {
+      if (active) {
+#pragma unroll
+        for (int e = 0; e < kVector; ++e) warp_acc[warp][i][d0 + e] = acc[i][e];
+      }
+      if (sub == 0) {
+        warp_m[warp][i] = m[i];
+        warp_l[warp][i] = l[i];
+      }
+    }
+  }
+  __syncthreads();
+  for (int index = threadIdx.x; index < heads_here * head_dim; index += kThreads) {
+    const int i = index / head_dim, d = index % head_dim;
+    float max = -INFINITY;
+    for (int w = 0; w < kWarps; ++w) max = fmaxf(max, warp_m[w][i]);
+    float sum = 0.0f, value = 0.0f;
+    for (int w = 0; w < kWarps; ++w) {
+      const float weight = Weight(warp_m[w][i], max);
+      sum += warp_l[w][i] * weight;
+      value += warp_acc[w][i][d] * weight;
+    }
+    const int64_t h = first_head + i;
+    if (splits == 1) {
+      out[(s * shape.heads + h) * head_dim + d] = FromFloat<T>(sum > 0.0f ? value / sum : 0.0f);
+    } else {
+      // partials: acc [sequences, heads, splits, head_dim], then (m, l) [sequences, heads,
+      // splits, 2].
+      const int64_t slot = (s * shape.heads + h) * splits + split;
+      partials[slot * head_dim + d] = value;
+      if (d == 0) {
+        float* stats = partials + shape.sequences * shape.heads * splits * head_dim;
+        stats[2 * slot] = max;
+        stats[2 * slot + 1] = sum;
+      }
+    }
+  }
+}
+
+// Grid: (heads, sequences); a thread per element of the head's output row.
+template <typename T>
+__global__ void CombineSplitsKernel(const float* __restrict__ partials, T* __restrict__ out,
+                                    PagedAttentionShape shape, int splits) {
+  const int64_t h = blockIdx.x, s = blockIdx.y;
+  const int64_t first = (s * shape.heads + h) * splits;
+  const float* stats = partials + shape.sequences * shape.heads * splits * shape.head_dim;
+  float max = -INFINITY;
+  for (int z = 0; z < splits; ++z) max = fmaxf(max, stats[2 * (first + z)]);
+  for (int64_t d = threadIdx.x; d < shape.head_dim; d += blockDim.x) {
+    float sum = 0.0f, value = 0.0f;
+    for (int z = 0; z < splits; ++z) {
+      const float weight = Weight(stats[2 * (first + z)], max);
+      sum += stats[2 * (first + z) + 1] * weight;
+      value += partials[(first + z) * shape.head_dim + d] * weight;
+    }
+    out[(s * shape.heads + h) * shape.head_dim + d] = FromFloat<T>(sum > 0.0f ? value / sum : 0.0f);
+  }
+}
+
+int HeadTiles(const PagedAttentionShape& shape) {
+  const int64_t group_size = shape.heads / shape.kv_heads;
+  return static_cast<int>((group_size + kMaxGroup - 1) / kMaxGroup);
+}
+
+int Multiprocessors() {
+  static const int count = [] {
+    int device = 0, sms = 0;
+    if (cudaGetDevice(&device) != cudaSuccess ||
+        cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) != cudaSuccess) {
+      return 1;
+    }
+    return sms;
+  }();
+  return count;
+}
+
+bool ValidShape(const PagedAttentionShape& shape) {
+  return shape.sequences >= 0 && shape.sequences <= 65535 && shape.kv_heads > 0 &&
+         shape.heads > 0 && shape.heads % shape.kv_heads == 0 &&
+         shape.kv_heads * HeadTiles(shape) <= 0x7fffffff && shape.head_dim > 0 &&
+         shape.head_dim % kVector == 0 && shape.head_dim <= kMaxHeadDim && shape.block_tokens > 0 &&
+         shape.max_blocks > 0 && shape.window >= 0 && shape.splits >= 0 &&
+         shape.splits <= kMaxSplits;
 }
 
 }  // namespace
 
+int64_t PagedAttentionDecodeSplits(const PagedAttentionShape& shape) {
+  if (shape.splits > 0) return shape.splits;
+  // Enough thread blocks for two per multiprocessor, never more splits than the widest
+  // block table has tiles.
+  const int64_t blocks = std::max<int64_t>(1, shape.sequences * shape.kv_heads * HeadTiles(shape));
+  const int64_t tiles = (shape.max_blocks * shape.block_tokens + kTile - 1) / kTile;
+  const int64_t wanted = (2 * Multiprocessors() + blocks - 1) / blocks;
+  return std::clamp<int64_t>(std::min(wanted, tiles), 1, kMaxSplits);
+}
+
+size_t PagedAttentionDecodeWorkspace(const PagedAttentionShape& shape) {
+  if (!ValidShape(shape)) return 0;
+  const int64_t splits = PagedAttentionDecodeSplits(shape);
+  if (splits == 1) return 0;
+  return static_cast<size_t>(shape.sequences * shape.heads * splits * (shape.head_dim + 2)) *
+         sizeof(float);
+}
+
 absl::Status PagedAttentionDecode(const void* q, const void* key_cache, const void* value_cache,
                                   const int32_t* block_tables, const int32_t* context_lens,
                                   void* out, const PagedAttentionShape& shape, DType dtype,
-                                  cudaStream_t stream) {
+                                  void* workspace, cudaStream_t stream) {
   if (q == nullptr || key_cache == nullptr || value_cache == nullptr || block_tables == nullptr ||
       context_lens == nullptr || out == nullptr) {
     return absl::InvalidArgumentError("PagedAttentionDecode: null pointer");
   }
-  if (shape.sequences < 0 || shape.sequences > 65535 || shape.heads <= 0 ||
-      shape.heads > 0x7fffffff || shape.kv_heads <= 0 || shape.heads % shape.kv_heads != 0 ||
-      shape.head_dim <= 0 || shape.head_dim > 1024 || shape.block_tokens <= 0 ||
-      shape.max_blocks <= 0 || shape.window < 0) {
-    return absl::InvalidArgumentError("PagedAttentionDecode: bad shape");
+  if (!ValidShape(shape)) {
+    return absl::InvalidArgumentError(
+        "PagedAttentionDecode: bad shape (head_dim a multiple of 8 up to 256, heads a multiple "
+        "of kv_heads, splits up to 16)");
   }
   if (shape.sequences == 0) return absl::OkStatus();
-  const dim3 grid(static_cast<unsigned>(shape.heads), static_cast<unsigned>(shape.sequences));
-  const size_t shared = (2 * shape.head_dim + kThreads) * sizeof(float);
+  const int splits = static_cast<int>(PagedAttentionDecodeSplits(shape));
+  if (splits > 1 && workspace == nullptr) {
+    return absl::InvalidArgumentError(
+        "PagedAttentionDecode: several splits need PagedAttentionDecodeWorkspace bytes");
+  }
+  const dim3 grid(static_cast<unsigned>(shape.kv_heads * HeadTiles(shape)),
+                  static_cast<unsigned>(shape.sequences), static_cast<unsigned>(splits));
+  float* partials = static_cast<float*>(workspace);
+  const int64_t chunks = shape.head_dim / kVector;
   return DispatchDType(dtype, [&]<typename T>() {
-    PagedAttentionDecodeKernel<T><<<grid, kThreads, shared, stream>>>(
-        static_cast<const T*>(q), static_cast<const T*>(key_cache),
-        static_cast<const T*>(value_cache), block_tables, context_lens, static_cast<T*>(out),
-        shape);
-    return LaunchStatus("PagedAttentionDecodeKernel");
+    auto args = [&](auto kernel) {
+      kernel<<<grid, kThreads, 0, stream>>>(
+          static_cast<const T*>(q), static_cast<const T*>(key_cache),
+          static_cast<const T*>(value_cache), block_tables, context_lens, static_cast<T*>(out),
+          partials, shape, splits);
+    };
+    if (chunks <= 8) {
+      args(PagedAttentionDecodeKernel<T, 8>);
+    } else if (chunks <= 16) {
+      args(PagedAttentionDecodeKernel<T, 16>);
+    } else {
+      args(PagedAttentionDecodeKernel<T, 32>);
+    }
+    if (absl::Status s = LaunchStatus("PagedAttentionDecodeKernel"); !s.ok() || splits == 1) {
+      return s;
+    }
+    CombineSplitsKernel<T>
+        <<<dim3(static_cast<unsigned>(shape.heads), static_cast<unsigned>(shape.sequences)), 128, 0,
+           stream>>>(partials, static_cast<T*>(out), shape, splits);
+    return LaunchStatus("CombineSplitsKernel");
   });
 }
 

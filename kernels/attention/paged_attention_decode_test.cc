@@ -1,7 +1,8 @@
 // PagedAttentionDecode on the GPU against the CPU backend's attention over the same f16
-// values (engine/backend/cpu/attention.h; its keys relaid by dimension): sequences of 1 to 300
-// positions over blocks scattered in shuffled order, grouped-query heads, with and without a
-// sliding window. Skips visibly without a GPU.
+// values (engine/backend/cpu/attention.h; its keys relaid by dimension): sequences of 1 to
+// 2000 positions over blocks scattered in shuffled order, for head sizes that take each of
+// the kernel's lane layouts, grouped-query heads (one to two head tiles per kv head), with
+// and without a sliding window, in one split or several. Skips visibly without a GPU.
 #include "kernels/attention/paged_attention_decode.h"
 
 #include <algorithm>
@@ -25,21 +26,27 @@ absl::StatusOr<DeviceBuffer> Upload(const std::vector<T>& host) {
   return DeviceBuffer::FromHost(host.data(), host.size() * sizeof(T));
 }
 
-class PagedAttentionDecodeTest : public testing::TestWithParam<int64_t> {};
+struct Case {
+  int64_t heads, kv_heads, head_dim, window, splits;
+};
+
+class PagedAttentionDecodeTest : public testing::TestWithParam<Case> {};
 
 TEST_P(PagedAttentionDecodeTest, MatchesTheCpuAttention) {
   absl::StatusOr<int> devices = CudaDeviceCount();
   if (!devices.ok()) GTEST_SKIP() << "needs a GPU: " << devices.status().message();
 
   using E = Element<__half>;
-  const std::vector<int32_t> lengths = {1, 17, 130, 300};
+  const std::vector<int32_t> lengths = {1, 17, 130, 300, 2000};
+  const Case c = GetParam();
   PagedAttentionShape shape{.sequences = static_cast<int64_t>(lengths.size()),
-                            .heads = 8,
-                            .kv_heads = 2,
-                            .head_dim = 64,
+                            .heads = c.heads,
+                            .kv_heads = c.kv_heads,
+                            .head_dim = c.head_dim,
                             .block_tokens = 16,
-                            .max_blocks = 19,
-                            .window = GetParam()};
+                            .max_blocks = 125,
+                            .window = c.window,
+                            .splits = c.splits};
   const int64_t total_blocks = shape.sequences * shape.max_blocks;
   const int64_t block_size = shape.kv_heads * shape.block_tokens * shape.head_dim;
   std::mt19937 rng(11);
@@ -56,13 +63,19 @@ TEST_P(PagedAttentionDecodeTest, MatchesTheCpuAttention) {
   absl::StatusOr<DeviceBuffer> dq = Upload(q), dk = Upload(keys), dv = Upload(values);
   absl::StatusOr<DeviceBuffer> dt = Upload(all_blocks), dl = Upload(lengths);
   absl::StatusOr<DeviceBuffer> dout = DeviceBuffer::Allocate(q.size() * sizeof(__half));
-  ASSERT_TRUE(dq.ok() && dk.ok() && dv.ok() && dt.ok() && dl.ok() && dout.ok());
+  absl::StatusOr<DeviceBuffer> workspace =
+      DeviceBuffer::Allocate(std::max<size_t>(1, PagedAttentionDecodeWorkspace(shape)));
+  ASSERT_TRUE(dq.ok() && dk.ok() && dv.ok() && dt.ok() && dl.ok() && dout.ok() && workspace.ok());
   ASSERT_TRUE(dout->Fill(0xff).ok());
+  ASSERT_TRUE(workspace->Fill(0xff).ok());
   ASSERT_TRUE(PagedAttentionDecode(dq->data(), dk->data(), dv->data(),
                                    static_cast<const int32_t*>(dt->data()),
                                    static_cast<const int32_t*>(dl->data()), dout->data(), shape,
-                                   DType::kF16, nullptr)
+                                   DType::kF16, workspace->data(), nullptr)
                   .ok());
+  if (c.splits > 0) {
+    EXPECT_EQ(PagedAttentionDecodeSplits(shape), c.splits);
+  }
   std::vector<__half> out(q.size());
   ASSERT_TRUE(dout->CopyToHost(out.data(), dout->size()).ok());
 
@@ -96,20 +109,36 @@ TEST_P(PagedAttentionDecodeTest, MatchesTheCpuAttention) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Windows, PagedAttentionDecodeTest, testing::Values(0, 40));
+// {heads, kv_heads, head_dim, window, splits}: head_dim 64, 80, 128 and 256 take 8, 16,
+// 16 and 32 lanes a row; groups of 1, 4, 6 and 8 heads; splits 0 lets the kernel choose.
+INSTANTIATE_TEST_SUITE_P(Shapes, PagedAttentionDecodeTest,
+                         testing::Values(Case{8, 2, 64, 0, 0}, Case{8, 2, 64, 40, 3},
+                                         Case{4, 4, 128, 0, 1}, Case{16, 2, 128, 0, 0},
+                                         Case{6, 1, 80, 100, 5}, Case{2, 2, 256, 0, 2}));
 
-TEST(PagedAttentionDecodeArgumentsTest, RejectsUnevenGroupsWithoutTouchingTheDevice) {
+TEST(PagedAttentionDecodeArgumentsTest, RejectsBadShapesWithoutTouchingTheDevice) {
   int dummy = 0;
-  const PagedAttentionShape shape{.sequences = 1,
-                                  .heads = 6,
-                                  .kv_heads = 4,
-                                  .head_dim = 64,
-                                  .block_tokens = 16,
-                                  .max_blocks = 1};
-  EXPECT_EQ(PagedAttentionDecode(&dummy, &dummy, &dummy, &dummy, &dummy, &dummy, shape, DType::kF16,
-                                 nullptr)
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  const PagedAttentionShape good{.sequences = 1,
+                                 .heads = 8,
+                                 .kv_heads = 4,
+                                 .head_dim = 64,
+                                 .block_tokens = 16,
+                                 .max_blocks = 1,
+                                 .splits = 2};
+  auto run = [&](const PagedAttentionShape& shape, void* workspace) {
+    return PagedAttentionDecode(&dummy, &dummy, &dummy, &dummy, &dummy, &dummy, shape, DType::kF16,
+                                workspace, nullptr)
+        .code();
+  };
+  PagedAttentionShape uneven = good, odd_head = good, wide_head = good;
+  uneven.heads = 6;
+  odd_head.head_dim = 60;
+  wide_head.head_dim = 512;
+  for (const PagedAttentionShape& shape : {uneven, odd_head, wide_head}) {
+    EXPECT_EQ(run(shape, &dummy), absl::StatusCode::kInvalidArgument);
+  }
+  EXPECT_EQ(run(good, nullptr), absl::StatusCode::kInvalidArgument) << "splits, no workspace";
+  EXPECT_EQ(PagedAttentionDecodeWorkspace(good), 1 * 8 * 2 * (64 + 2) * sizeof(float));
 }
 
 }  // namespace

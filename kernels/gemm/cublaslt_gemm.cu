@@ -47,8 +47,8 @@ struct CublasLtGemm::State {
     if (handle != nullptr) cublasLtDestroy(handle);
   }
 
-  absl::StatusOr<const Plan*> PlanFor(int64_t m, int64_t n, int64_t k, DType dtype,
-                                      DType y_dtype, bool bias) {
+  absl::StatusOr<const Plan*> PlanFor(int64_t m, int64_t n, int64_t k, DType dtype, DType y_dtype,
+                                      bool bias) {
     const auto key = std::make_tuple(m, n, k, dtype, y_dtype, bias);
     auto it = plans.find(key);
     if (it != plans.end()) return it->second.get();
@@ -62,7 +62,9 @@ struct CublasLtGemm::State {
     const cudaDataType_t type = dtype == DType::kF16 ? CUDA_R_16F : CUDA_R_16BF;
     const cudaDataType_t y_type = y_dtype == DType::kF32 ? CUDA_R_32F : type;
     const cublasOperation_t transpose = CUBLAS_OP_T;
-    // The bias adds per row of the column-major result, that is per output feature.
+    // The bias adds per row of the column-major result, that is per output feature; it is
+    // in the output's type (cuBLASLt's default), which Run checks are the inputs'. Naming a
+    // bias type apart from that made cuBLASLt refuse f32 outputs even without a bias.
     const cublasLtEpilogue_t epilogue = bias ? CUBLASLT_EPILOGUE_BIAS : CUBLASLT_EPILOGUE_DEFAULT;
     // Every call runs (they only fill host-side descriptors); the first failure is reported.
     for (const auto& [status, what] : {
@@ -76,10 +78,6 @@ struct CublasLtGemm::State {
              std::pair{cublasLtMatmulDescSetAttribute(plan.op, CUBLASLT_MATMUL_DESC_EPILOGUE,
                                                       &epilogue, sizeof(epilogue)),
                        "cublasLtMatmulDescSetAttribute"},
-             std::pair{cublasLtMatmulDescSetAttribute(plan.op,
-                                                      CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &type,
-                                                      sizeof(type)),
-                       "cublasLtMatmulDescSetAttribute"},
              std::pair{cublasLtMatrixLayoutCreate(&plan.y, y_type, n, m, n), "layout of Y"},
          }) {
       if (absl::Status s = LtStatus(status, what); !s.ok()) return s;
@@ -92,9 +90,9 @@ struct CublasLtGemm::State {
     }
     cublasLtMatmulHeuristicResult_t result;
     int found = 0;
-    cublasStatus_t status = cublasLtMatmulPreferenceSetAttribute(
-        preference, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace_bytes,
-        sizeof(workspace_bytes));
+    cublasStatus_t status =
+        cublasLtMatmulPreferenceSetAttribute(preference, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
+                                             &workspace_bytes, sizeof(workspace_bytes));
     if (status == CUBLAS_STATUS_SUCCESS) {
       status = cublasLtMatmulAlgoGetHeuristic(handle, plan.op, plan.w, plan.x, plan.y, plan.y,
                                               preference, 1, &result, &found);
@@ -153,10 +151,10 @@ absl::Status CublasLtGemm::Run(const void* x, const void* w, void* y, int64_t m,
   absl::StatusOr<const Plan*> plan = state_->PlanFor(m, n, k, dtype, y_dtype, bias != nullptr);
   if (!plan.ok()) return plan.status();
   if (bias != nullptr) {
-    if (absl::Status s = LtStatus(cublasLtMatmulDescSetAttribute((*plan)->op,
-                                                                 CUBLASLT_MATMUL_DESC_BIAS_POINTER,
-                                                                 &bias, sizeof(bias)),
-                                  "cublasLtMatmulDescSetAttribute");
+    if (absl::Status s =
+            LtStatus(cublasLtMatmulDescSetAttribute((*plan)->op, CUBLASLT_MATMUL_DESC_BIAS_POINTER,
+                                                    &bias, sizeof(bias)),
+                     "cublasLtMatmulDescSetAttribute");
         !s.ok()) {
       return s;
     }

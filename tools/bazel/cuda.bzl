@@ -61,6 +61,9 @@ def llm_cuda_library(name, srcs, hdrs = [], cuda_deps = [], deps = [], cc_hdrs =
         outs = [archive],
         cmd = " ".join([
             "set -e;",
+            # nvcc names its temporary files after its pid, which is the same in every
+            # sandbox's pid namespace: two nvcc at once in the shared /tmp collided.
+            "export TMPDIR=$$(mktemp -d); trap 'rm -rf $$TMPDIR' EXIT;",
             "objs=;",
             "for src in %s; do" % " ".join(["$(location %s)" % s for s in srcs]),
             "obj=$(@D)/_nvcc_%s_$$(basename $$src .cu).o;" % name,

@@ -70,7 +70,7 @@ int Run(int argc, char** argv) {
   constexpr int64_t kHeads = 32;
   std::printf("context %lld, head_dim %lld, bf16\n", static_cast<long long>(context),
               static_cast<long long>(kHeadDim));
-  std::printf("heads/kv  batch  decode_us  prefill_us  decode_GB/s  prefill_GB/s\n");
+  std::printf("heads/kv  batch  splits  decode_us  prefill_us  decode_GB/s  prefill_GB/s\n");
   for (int64_t kv_heads : {int64_t{32}, int64_t{8}}) {
     const size_t cache_bytes = max_batch * per_sequence * kv_heads * kBlockTokens * kHeadDim * 2;
     absl::StatusOr<kernels::DeviceBuffer> keys = kernels::DeviceBuffer::Allocate(cache_bytes);
@@ -98,8 +98,15 @@ int Run(int argc, char** argv) {
       if (!d_tables.ok() || !d_lengths.ok() || !d_starts.ok()) return 1;
       const auto* table = static_cast<const int32_t*>(d_tables->data());
       const auto* length = static_cast<const int32_t*>(d_lengths->data());
-      const kernels::PagedAttentionShape decode{batch,        kHeads,       kv_heads, kHeadDim,
-                                                kBlockTokens, per_sequence, 0};
+      const kernels::PagedAttentionShape decode{.sequences = batch,
+                                                .heads = kHeads,
+                                                .kv_heads = kv_heads,
+                                                .head_dim = kHeadDim,
+                                                .block_tokens = kBlockTokens,
+                                                .max_blocks = per_sequence};
+      absl::StatusOr<kernels::DeviceBuffer> workspace = kernels::DeviceBuffer::Allocate(
+          std::max<size_t>(1, kernels::PagedAttentionDecodeWorkspace(decode)));
+      if (!workspace.ok()) return 1;
       const kernels::PrefillAttentionShape prefill{.sequences = batch,
                                                    .heads = kHeads,
                                                    .kv_heads = kv_heads,
@@ -109,7 +116,8 @@ int Run(int argc, char** argv) {
                                                    .max_q_len = 1};
       const double decode_s = TimeLaunches([&] {
         return kernels::PagedAttentionDecode(q->data(), keys->data(), values->data(), table, length,
-                                             out->data(), decode, kernels::DType::kBF16, nullptr);
+                                             out->data(), decode, kernels::DType::kBF16,
+                                             workspace->data(), nullptr);
       });
       const double prefill_s = TimeLaunches([&] {
         return kernels::PrefillAttention(q->data(), keys->data(), values->data(), table,
@@ -118,10 +126,11 @@ int Run(int argc, char** argv) {
       });
       if (decode_s < 0 || prefill_s < 0) return 1;
       const double bytes = 2.0 * batch * context * kv_heads * kHeadDim * 2;
-      std::printf("%5lld/%-3lld %5lld  %9.1f  %10.1f  %11.0f  %12.0f\n",
+      std::printf("%5lld/%-3lld %5lld  %6lld  %9.1f  %10.1f  %11.0f  %12.0f\n",
                   static_cast<long long>(kHeads), static_cast<long long>(kv_heads),
-                  static_cast<long long>(batch), decode_s * 1e6, prefill_s * 1e6,
-                  bytes / decode_s / 1e9, bytes / prefill_s / 1e9);
+                  static_cast<long long>(batch),
+                  static_cast<long long>(kernels::PagedAttentionDecodeSplits(decode)),
+                  decode_s * 1e6, prefill_s * 1e6, bytes / decode_s / 1e9, bytes / prefill_s / 1e9);
     }
   }
   return 0;

@@ -25,9 +25,12 @@ for target in $TARGETS $EXTRA; do
 done
 strip -s .device/bin/*
 # Libraries the device machine lacks: everything ldd resolves except the C runtime and
-# CUDA's libraries (there from the CUDA toolkit and PyTorch's wheels).
-ldd .device/bin/* 2>/dev/null | awk '/=> \//{print $3}' | sort -u |
-  grep -v -E '/(libc|libm|libpthread|libdl|librt|libgcc_s|libstdc\+\+|ld-linux[^/]*)\.so|libcublas|libnccl|libcuda' |
+# CUDA's libraries (there from the CUDA toolkit and PyTorch's wheels). Asked of Bazel's
+# own outputs: a test links the project's libraries from beside it ($ORIGIN/_solib_*),
+# which the copies in .device/bin no longer find.
+for target in $TARGETS $EXTRA; do echo "bazel-bin/$(echo "${target#//}" | tr : /)"; done |
+  xargs ldd 2>/dev/null | awk '/=> \//{print $3}' | sort -u |
+  grep -v -E '/(libc|libm|libpthread|libdl|librt|libgcc_s|libstdc\+\+|ld-linux[^/]*|libcuda|libcublas(Lt)?|libnccl)\.so' |
   xargs -r -I{} cp -L {} .device/lib/
 MODEL="${XDG_CACHE_HOME:-$HOME/.cache}/llm-serving/models/SmolLM2-135M-Instruct.Q4_1.gguf"
 cp "$MODEL" .device/model/default.gguf

@@ -238,6 +238,17 @@ CudaBackend::StepInputs CudaBackend::Plan(const std::vector<SequenceStep>& steps
   return step;
 }
 
+kernels::PagedAttentionShape CudaBackend::DecodeShape(const StepInputs& step) const {
+  const ModelConfig& c = model_.config();
+  return {.sequences = step.sequences,
+          .heads = c.num_heads,
+          .kv_heads = c.num_kv_heads,
+          .head_dim = c.head_dim,
+          .block_tokens = kv_block_tokens_,
+          .max_blocks = step.max_blocks,
+          .window = c.sliding_window};
+}
+
 absl::StatusOr<bool> CudaBackend::Prepare(Scratch& scratch, const StepInputs& step) {
   const ModelConfig& c = model_.config();
   const int64_t n = step.tokens, q_dim = c.num_heads * c.head_dim;
@@ -260,6 +271,10 @@ absl::StatusOr<bool> CudaBackend::Prepare(Scratch& scratch, const StepInputs& st
     RETURN_IF_ERROR(reserve(*buffer, elements * kActBytes));
   }
   RETURN_IF_ERROR(reserve(scratch.logits, step.rows * c.vocab_size * sizeof(float)));
+  if (step.decode) {
+    RETURN_IF_ERROR(
+        reserve(scratch.attn_partials, kernels::PagedAttentionDecodeWorkspace(DecodeShape(step))));
+  }
   RETURN_IF_ERROR(scratch.inputs.CopyFromHost(step.bytes.data(), step.bytes.size()));
   return moved;
 }
@@ -332,10 +347,7 @@ absl::Status CudaBackend::Enqueue(Scratch& b, const StepInputs& step, cudaStream
                                                .max_blocks = step.max_blocks,
                                                .max_q_len = step.max_q_len,
                                                .window = c.sliding_window};
-  // The same shape as the decode kernel takes it.
-  const kernels::PagedAttentionShape decode{
-      prefill.sequences,    prefill.heads,      prefill.kv_heads, prefill.head_dim,
-      prefill.block_tokens, prefill.max_blocks, prefill.window};
+  const kernels::PagedAttentionShape decode = DecodeShape(step);
   for (const Layer& layer : layers_) {
     // residual += x; x = RMSNorm(residual).
     RETURN_IF_ERROR(kernels::FusedAddRmsNorm(b.x.data(), b.residual.data(), layer.attn_norm.data(),
@@ -351,9 +363,9 @@ absl::Status CudaBackend::Enqueue(Scratch& b, const StepInputs& step, cudaStream
         reinterpret_cast<const int64_t*>(static_cast<const uint8_t*>(b.inputs.data()) + step.slots),
         layer.keys.data(), layer.values.data(), kv_shape, kAct, stream));
     if (step.decode) {
-      RETURN_IF_ERROR(kernels::PagedAttentionDecode(b.q.data(), layer.keys.data(),
-                                                    layer.values.data(), block_tables, context_lens,
-                                                    b.attn.data(), decode, kAct, stream));
+      RETURN_IF_ERROR(kernels::PagedAttentionDecode(
+          b.q.data(), layer.keys.data(), layer.values.data(), block_tables, context_lens,
+          b.attn.data(), decode, kAct, b.attn_partials.data(), stream));
     } else {
       RETURN_IF_ERROR(kernels::PrefillAttention(b.q.data(), layer.keys.data(), layer.values.data(),
                                                 block_tables, input(step.q_starts), context_lens,

@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "engine/backend/backend.h"
 #include "engine/model/llama_model.h"
+#include "kernels/attention/paged_attention_decode.h"
 #include "kernels/common/cuda_graph.h"
 #include "kernels/common/cuda_stream.h"
 #include "kernels/common/device_buffer.h"
@@ -60,6 +61,7 @@ class CudaBackend : public Backend {
   struct Scratch {
     kernels::DeviceBuffer inputs;
     kernels::DeviceBuffer x, residual, q, k, v, attn, gate_up, act, selected, logits;
+    kernels::DeviceBuffer attn_partials;  // The decode kernel's splits.
   };
 
   CudaBackend(const LlamaModel& model, int32_t kv_blocks, int64_t kv_block_tokens);
@@ -68,6 +70,8 @@ class CudaBackend : public Backend {
   // `max_blocks` wide; `decode` when each step is one token whose logits are wanted.
   StepInputs Plan(const std::vector<SequenceStep>& steps, int64_t sequences, int64_t max_blocks,
                   bool decode) const;
+  // The decode attention kernel's view of a decode step.
+  kernels::PagedAttentionShape DecodeShape(const StepInputs& step) const;
   // Sizes `scratch` for `step` and copies its inputs over: true if a buffer moved.
   absl::StatusOr<bool> Prepare(Scratch& scratch, const StepInputs& step);
   // Launches the step's kernels on `stream`, leaving its logits in scratch.logits.
