@@ -37,6 +37,11 @@ for test in "$BIN"/*_test; do
   fi
 done
 
+# The decode attention kernel under compute-sanitizer: no access outside its buffers.
+timeout 60 compute-sanitizer --tool memcheck --error-exitcode 1 "$BIN/paged_attention_decode_test" \
+  >"$OUT/memcheck.log" 2>&1
+echo "- memcheck of paged_attention_decode_test: exit $? ($(grep -m1 -E 'ERROR SUMMARY' "$OUT/memcheck.log"))" >>"$REPORT"
+
 echo -e "\n## Greedy generation, GPU against CPU\n" >>"$REPORT"
 "$BIN/write_tiny_model" "$OUT/tiny.gguf"
 for model in "$OUT/tiny.gguf" .device/model/default.gguf; do
