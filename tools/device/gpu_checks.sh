@@ -38,7 +38,7 @@ for test in "$BIN"/*_test; do
 done
 
 # The decode attention kernel under compute-sanitizer: no access outside its buffers.
-timeout 60 compute-sanitizer --tool memcheck --error-exitcode 1 "$BIN/paged_attention_decode_test" \
+timeout 60 "$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)" --tool memcheck --error-exitcode 1 "$BIN/paged_attention_decode_test" \
   >"$OUT/memcheck.log" 2>&1
 echo "- memcheck of paged_attention_decode_test: exit $? ($(grep -m1 -E 'ERROR SUMMARY' "$OUT/memcheck.log"))" >>"$REPORT"
 
