@@ -2,8 +2,8 @@
 # Builds what the GPU checks run and packs it for the device tool to carry to a lent GPU
 # machine, which has CUDA, its libraries and Python but no Bazel and none of Debian's
 # libraries. Gathers, under .device/ (ignored by git):
-#   bin    the CUDA tests, the generate CLI, the engine and gateway servers, the tiny-model
-#          writer and the GPU benchmarks (stripped)
+#   bin    the CUDA tests, the generate CLI, the engine and gateway servers and the GPU
+#          benchmarks (stripped)
 #   lib    the shared libraries they need beyond glibc, libstdc++ and CUDA's own
 #   model  the default model (default.gguf)
 # and packs the three as one xz tarball split in two halves, .device/part-aa and part-ab,
@@ -15,7 +15,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
 TARGETS=$(bazel query 'kind(cc_test, //kernels/... + //engine/parallel/... + //engine/backend/cuda/...)' 2>/dev/null)
-EXTRA="//engine:generate //tools/device:write_tiny_model //tools/bench:gpu_decode //tools/bench:gpu_attention
+EXTRA="//engine:generate //tools/bench:gpu_decode //tools/bench:gpu_attention
   //engine:engine_server //gateway:gateway_server"
 bazel build --jobs=2 $TARGETS $EXTRA
 rm -rf .device && mkdir -p .device/bin .device/lib .device/model
@@ -34,6 +34,8 @@ for target in $TARGETS $EXTRA; do echo "bazel-bin/$(echo "${target#//}" | tr : /
   xargs -r -I{} cp -L {} .device/lib/
 MODEL="${XDG_CACHE_HOME:-$HOME/.cache}/llm-serving/models/SmolLM2-135M-Instruct.Q4_1.gguf"
 cp "$MODEL" .device/model/default.gguf
+# The device's copy of the tree may carry a stale .git: the report names this commit.
+git describe --always --dirty >.device/bin/commit
 tar -C .device -c bin lib model | xz -6 -T2 >.device/pack.tar.xz
 split -n 2 .device/pack.tar.xz .device/part-
 rm -rf .device/bin .device/lib .device/model .device/pack.tar.xz

@@ -61,6 +61,11 @@ absl::StatusOr<std::unique_ptr<Backend>> CudaBackend::Create(const LlamaModel& m
     return absl::UnimplementedError(
         "DEVICE=cuda: dynamic rope scaling (per-sequence frequencies) runs on the CPU only");
   }
+  if (c.head_dim % 8 != 0 || c.head_dim > 256) {
+    return absl::UnimplementedError(absl::StrCat(
+        "DEVICE=cuda: head_dim ", c.head_dim,
+        " (decode attention reads rows in 16-byte pieces: a multiple of 8 up to 256)"));
+  }
   if (int8_weights && (c.qkv_bias || c.hidden_size % 16 != 0 || c.intermediate_size % 16 != 0)) {
     return absl::UnimplementedError(
         "DEVICE=cuda: USE_INT needs hidden and MLP widths that are multiples of 16 and no Q/K/V "

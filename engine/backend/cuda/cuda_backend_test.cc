@@ -13,6 +13,7 @@
 
 #include "engine/backend/backend_factory.h"
 #include "engine/model/tiny_llama_gguf.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "kernels/common/device.h"
 
@@ -134,6 +135,22 @@ TEST_F(CudaBackendTest, AGraphReplayGivesTheEagerStepsLogits) {
       ASSERT_EQ(replayed[v], eager[v]) << "run " << i + 2 << ", logit " << v;
     }
   }
+}
+
+// Refused before the GPU is touched, so this runs everywhere.
+TEST(CudaBackendCreateTest, RefusesAHeadSizeTheDecodeKernelCannotRead) {
+  const std::string path = testing::TempDir() + "/tiny_head_dim_12.gguf";
+  std::ofstream(path, std::ios::binary)
+      << TinyLlamaGguf({.vocab = 40, .hidden = 96, .ffn = 64, .heads = 8, .kv_heads = 4});
+  absl::StatusOr<std::unique_ptr<GgufFile>> gguf = GgufFile::Open(path);
+  ASSERT_TRUE(gguf.ok()) << gguf.status();
+  absl::StatusOr<std::unique_ptr<LlamaModel>> model =
+      LlamaModel::FromGguf(*std::move(gguf), {.keep_stored_layout = true});
+  ASSERT_TRUE(model.ok()) << model.status();
+  absl::StatusOr<std::unique_ptr<Backend>> backend =
+      CudaBackend::Create(**model, kBlocks, kBlockTokens, /*int8_weights=*/false);
+  EXPECT_EQ(backend.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(std::string(backend.status().message()), testing::HasSubstr("head_dim 12"));
 }
 
 }  // namespace
