@@ -26,6 +26,7 @@ std::string TinyLlamaGguf(const TinyLlamaShape& s) {
   b.AddStrings("tokenizer.ggml.tokens", tokens);
   auto matrix = [&](const std::string& name, int rows, int cols, DType type) {
     if (name == s.skip) return;
+    if (s.float_weights && type != DType::kF32) type = DType::kF16;
     b.AddTensor(name, {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows)}, type,
                 RandomWeights(type, rows, cols, 0.3f, rng));
   };
