@@ -6,7 +6,8 @@
 #          benchmarks (stripped)
 #   lib    the shared libraries they need beyond glibc, libstdc++ and CUDA's own
 #   model  the default model (default.gguf)
-# and packs the three as one xz tarball split in two halves, .device/part-aa and part-ab,
+#   whl    the gguf package's wheel, for the transformers reference (reference_greedy.py)
+# and packs them as one xz tarball split in two halves, .device/part-aa and part-ab,
 # since one call carries at most 64 MiB. Then, from the repository root, two device calls
 # on the same warm machine (a carried path stays there between calls):
 #   run(command="true", carry=[".device/part-aa"])
@@ -18,7 +19,7 @@ TARGETS=$(bazel query 'kind(cc_test, //kernels/... + //engine/parallel/... + //e
 EXTRA="//engine:generate //tools/bench:gpu_decode //tools/bench:gpu_attention
   //engine:engine_server //gateway:gateway_server"
 bazel build --jobs=2 $TARGETS $EXTRA
-rm -rf .device && mkdir -p .device/bin .device/lib .device/model
+rm -rf .device && mkdir -p .device/bin .device/lib .device/model .device/whl
 for target in $TARGETS $EXTRA; do
   path=bazel-bin/$(echo "${target#//}" | tr : /)
   cp "$path" .device/bin/ && chmod u+w ".device/bin/$(basename "$path")"
@@ -34,9 +35,12 @@ for target in $TARGETS $EXTRA; do echo "bazel-bin/$(echo "${target#//}" | tr : /
   xargs -r -I{} cp -L {} .device/lib/
 MODEL="${XDG_CACHE_HOME:-$HOME/.cache}/llm-serving/models/SmolLM2-135M-Instruct.Q4_1.gguf"
 cp "$MODEL" .device/model/default.gguf
+# The gguf package for the transformers reference (pure Python; the device has no index).
+.venv/bin/python -m pip download -q --no-deps --only-binary=:all: -d .device/whl \
+  "$(grep '^gguf==' tools/requirements-test.txt)"
 # The device's copy of the tree may carry a stale .git: the report names this commit.
 git describe --always --dirty >.device/bin/commit
-tar -C .device -c bin lib model | xz -6 -T2 >.device/pack.tar.xz
+tar -C .device -c bin lib model whl | xz -6 -T2 >.device/pack.tar.xz
 split -n 2 .device/pack.tar.xz .device/part-
-rm -rf .device/bin .device/lib .device/model .device/pack.tar.xz
+rm -rf .device/bin .device/lib .device/model .device/whl .device/pack.tar.xz
 ls -l .device

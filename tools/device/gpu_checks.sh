@@ -3,8 +3,9 @@
 # halves were carried and unpacked (tools/device/unpack.sh). In one go:
 #   1. every CUDA test (kernels, cuBLASLt, INT8 GEMM, CUDA graphs, NCCL, the CUDA backend
 #      against the CPU one), which skip nowhere here: a skip is reported as a failure;
-#   2. greedy generation of the default model on the GPU against the CPU backend, token
-#      for token (bf16 and USE_INT; cuda_backend_test compares a tiny random-weight model);
+#   2. greedy generation of the default model on the GPU and on the CPU backend, token for
+#      token against each other and against transformers in f32 (reference_greedy.py),
+#      bf16 and USE_INT (cuda_backend_test compares a tiny random-weight model);
 #   3. the engine and gateway serving the default model on the GPU, answering chat
 #      completions at temperature 0 as a CPU engine does (gpu_serve.sh).
 # Writes $OUT/report.md (and each test's log); prints the report last.
@@ -42,21 +43,31 @@ timeout 60 "$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-s
   >"$OUT/memcheck.log" 2>&1
 echo "- memcheck of paged_attention_decode_test: exit $? ($(grep -m1 -E 'ERROR SUMMARY' "$OUT/memcheck.log"))" >>"$REPORT"
 
-echo -e "\n## Greedy generation, GPU against CPU\n" >>"$REPORT"
+echo -e "\n## Greedy generation: GPU, CPU and transformers (f32)\n" >>"$REPORT"
+# Leading tokens two space-separated id lists share.
+agree() {
+  local -a a b
+  read -ra a <<<"$1"
+  read -ra b <<<"$2"
+  local n=0
+  while [[ $n -lt ${#a[@]} && $n -lt ${#b[@]} && "${a[$n]}" == "${b[$n]}" ]]; do n=$((n + 1)); done
+  echo "$n"
+}
 model=.device/model/default.gguf
+prompts=("The capital of France is" "def fibonacci(n):" "Once upon a time,")
+python3 -m pip install -q --no-index --no-deps --target /tmp/site .device/whl/*.whl >/dev/null 2>&1
+mapfile -t reference < <(PYTHONPATH=/tmp/site timeout 120 python3 tools/device/reference_greedy.py \
+  "$model" 32 "${prompts[@]}" 2>"$OUT/reference.err")
 for int8 in false true; do
-  for prompt in "The capital of France is" "def fibonacci(n):" "Once upon a time,"; do
-    args=(--model="$model" --prompt="$prompt" --max_tokens=32 --token_ids --ignore_eos --use_int8="$int8")
+  for i in "${!prompts[@]}"; do
+    args=(--model="$model" --prompt="${prompts[$i]}" --max_tokens=32 --token_ids --ignore_eos --use_int8="$int8")
     cpu=$(timeout 60 "$BIN/generate" "${args[@]}" --device=cpu 2>"$OUT/cpu.err" | tr '\n' ' ')
     gpu=$(timeout 60 "$BIN/generate" "${args[@]}" --device=cuda 2>"$OUT/gpu.err" | tr '\n' ' ')
-    same=0
-    read -ra a <<<"$cpu"
-    read -ra b <<<"$gpu"
-    while [[ $same -lt ${#a[@]} && $same -lt ${#b[@]} && "${a[$same]}" == "${b[$same]}" ]]; do
-      same=$((same + 1))
-    done
-    echo "- USE_INT=$int8 '$prompt': $same of ${#a[@]} tokens agree; gpu: $(grep -o 'generated.*' "$OUT/gpu.err" | head -1)$(grep -m1 -i error "$OUT/gpu.err")" >>"$REPORT"
-    [[ "$cpu" == "$gpu" ]] || echo "  cpu: $cpu; gpu: $gpu" >>"$REPORT"
+    ref=${reference[$i]:-}
+    echo "- USE_INT=$int8 '${prompts[$i]}': of 32 tokens, GPU and CPU agree on $(agree "$gpu" "$cpu")," \
+      "GPU and transformers on $(agree "$gpu" "$ref"), CPU and transformers on $(agree "$cpu" "$ref");" \
+      "gpu: $(grep -o 'generated.*' "$OUT/gpu.err" | head -1)$(grep -m1 -i error "$OUT/gpu.err")" >>"$REPORT"
+    [[ "$cpu" == "$gpu" ]] || echo "  cpu: $cpu; gpu: $gpu; transformers: $ref" >>"$REPORT"
   done
 done
 echo -e "\n## Served, GPU against CPU\n" >>"$REPORT"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # On the GPU machine: joins the two halves bundle.sh packed and unpacks them into
-# .device/bin, .device/lib and .device/model (Python's tarfile: the image may lack xz).
+# .device/bin, lib, model and whl (Python's tarfile: the image may lack xz).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 cat .device/part-aa .device/part-ab | python3 -c '
