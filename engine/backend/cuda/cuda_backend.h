@@ -8,7 +8,8 @@
 // step of up to kernels::kMaxGraphBatch sequences is padded to its batch-size bucket and
 // replayed as that bucket's CUDA graph: one launch instead of hundreds. Weights are
 // uploaded once: every stored type is decoded on the host and stored as bf16, or with
-// USE_INT as INT8 with per-channel scales (int8_weight_gemm.h).
+// USE_INT as INT8 with per-channel scales: products over up to 40 tokens read the INT8
+// weights directly (int8_weight_gemm.h), longer ones widen them to bf16 first.
 #ifndef LLM_ENGINE_BACKEND_CUDA_CUDA_BACKEND_H_
 #define LLM_ENGINE_BACKEND_CUDA_CUDA_BACKEND_H_
 
@@ -86,6 +87,9 @@ class CudaBackend : public Backend {
   std::unique_ptr<kernels::CublasLtGemm> gemm_;
   kernels::DeviceBuffer embeddings_, output_norm_, inv_freq_;
   Matrix lm_head_;  // Empty when tied: the embeddings serve.
+  // With USE_INT, room for the largest INT8 matrix widened to bf16: products over many
+  // tokens run on the tensor cores.
+  kernels::DeviceBuffer int8_widened_;
   std::vector<Layer> layers_;
   kernels::CudaStream stream_;
   Scratch scratch_;  // Steps that run eagerly.

@@ -2,7 +2,8 @@
 // (prefills of different lengths, then decode steps of 3, 5 and 1 sequences, which run
 // padded to their buckets as CUDA graphs) give the CPU backend's f32 logits up to bf16
 // rounding and its greedy tokens; a decode step replayed from its graph gives exactly
-// the logits of the same step run eagerly. Skips without a GPU.
+// the logits of the same step run eagerly; USE_INT's two product paths agree. Skips
+// without a GPU.
 #include "engine/backend/cuda/cuda_backend.h"
 
 #include <algorithm>
@@ -136,6 +137,29 @@ TEST_F(CudaBackendTest, AGraphReplayGivesTheEagerStepsLogits) {
     for (size_t v = 0; v < eager.size(); ++v) {
       ASSERT_EQ(replayed[v], eager[v]) << "run " << i + 2 << ", logit " << v;
     }
+  }
+}
+
+// With USE_INT, a product over more than 40 tokens widens the INT8 weights to bf16 for the
+// tensor cores; over fewer it reads them as INT8. A 48-token prompt at once (widened) and
+// as 40 + 8 tokens (INT8 kernel) must give the same logits up to bf16 rounding.
+TEST_F(CudaBackendTest, Int8WeightsGiveTheSameLogitsWidenedOrNot) {
+  absl::StatusOr<std::unique_ptr<Backend>> int8 =
+      CudaBackend::Create(*gpu_model_, kBlocks, kBlockTokens, /*int8_weights=*/true);
+  ASSERT_TRUE(int8.ok()) << int8.status();
+  const std::vector<std::vector<int32_t>> tables = Tables();
+  std::vector<int32_t> prompt(48);
+  for (int32_t i = 0; i < 48; ++i) prompt[i] = (i * 37 + 5) % static_cast<int32_t>(vocab_);
+  const std::vector<float> whole = Run(**int8, {{prompt, 0, tables[0].data()}});
+  const std::vector<int32_t> head(prompt.begin(), prompt.begin() + 40);
+  const std::vector<int32_t> tail(prompt.begin() + 40, prompt.end());
+  Run(**int8, {{head, 0, tables[1].data()}});
+  const std::vector<float> split = Run(**int8, {{tail, 40, tables[1].data()}});
+  float scale = 0.0f;
+  for (float v : whole) scale = std::max(scale, std::fabs(v));
+  ASSERT_GT(scale, 0.0f);
+  for (int64_t v = 0; v < vocab_; ++v) {
+    ASSERT_NEAR(split[v], whole[v], 0.02f * scale + 0.02f) << "logit " << v;
   }
 }
 
