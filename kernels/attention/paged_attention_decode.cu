@@ -12,38 +12,52 @@ namespace {
 
 constexpr int kWarps = 4;
 constexpr int kThreads = kWarps * 32;
-constexpr int kVector = 8;    // Elements per lane per row: one 16-byte load.
-constexpr int kMaxGroup = 4;  // Query heads of one kv head a thread block serves.
+constexpr int kVector = 8;    // Elements per lane per row: 16 bytes in bf16 or f16.
+constexpr int kMaxGroup = 4;  // Query heads of one kv head a thread block serves, at most.
 constexpr int kTile = 64;     // Positions a split takes at a time.
-constexpr int kUnroll = 2;    // Positions per lane group in flight.
+constexpr int kUnroll = 4;    // Positions per lane group in flight.
 constexpr int kMaxSplits = 16;
 constexpr int kMaxHeadDim = 32 * kVector;
 
-// Eight elements from aligned memory, as floats: one 16-byte load for 16-bit types.
+// A lane's eight elements of a row as loaded: kept packed until used, so that more
+// positions' loads fit in registers at once.
 template <typename T>
-__device__ __forceinline__ void Load8(const T* from, float (&to)[kVector]) {
-  constexpr int kLoads = sizeof(T) * kVector / sizeof(uint4);
-  uint4 raw[kLoads];
+struct Packed {
+  static constexpr int kWords = sizeof(T) * kVector / sizeof(uint4);
+  uint4 words[kWords];
+
+  __device__ __forceinline__ void Load(const T* from) {
 #pragma unroll
-  for (int i = 0; i < kLoads; ++i) raw[i] = reinterpret_cast<const uint4*>(from)[i];
-  const T* values = reinterpret_cast<const T*>(raw);
+    for (int i = 0; i < kWords; ++i) words[i] = reinterpret_cast<const uint4*>(from)[i];
+  }
+  __device__ __forceinline__ void Clear() {
 #pragma unroll
-  for (int i = 0; i < kVector; ++i) to[i] = ToFloat(values[i]);
-}
+    for (int i = 0; i < kWords; ++i) words[i] = make_uint4(0, 0, 0, 0);
+  }
+  __device__ __forceinline__ void Unpack(float (&to)[kVector]) const {
+    const T* values = reinterpret_cast<const T*>(words);
+#pragma unroll
+    for (int i = 0; i < kVector; ++i) to[i] = ToFloat(values[i]);
+  }
+};
 
 // exp(x - max) where x = -inf means "nothing": 0 rather than NaN when max is -inf too.
 __device__ __forceinline__ float Weight(float x, float max) {
   return x == -INFINITY ? 0.0f : __expf(x - max);
 }
 
+// Query heads a thread block serves for `group_size` heads per kv head.
+int HeadsPerBlock(int64_t group_size) { return group_size >= 4 ? 4 : static_cast<int>(group_size); }
+
 // Layout of a row: lane group `g` of kLanes lanes reads one position's row, lane `sub`
 // its elements sub·8 .. sub·8 + 7 (lanes past head_dim / 8 idle); a warp reads 32 / kLanes
-// positions at once. Each lane keeps a running softmax (max m, sum l, weighted values
-// acc) per query head over the positions its group read; the groups, then the warps, are
-// merged at the end. Grid: (kv heads × head tiles, sequences, splits); split z takes the
-// tiles z, z + splits, ... of the sequence's positions and, when there are several splits,
-// leaves its (m, l, acc) in `partials` for CombineSplitsKernel.
-template <typename T, int kLanes>
+// positions at once, kUnroll times over before using them. Each lane keeps a running
+// softmax (max m, sum l, weighted values acc) per query head over the positions its group
+// read; the groups, then the warps, are merged at the end. Grid: (kv heads × head tiles of
+// kHeads, sequences, splits); split z takes the tiles z, z + splits, ... of the sequence's
+// positions and, when there are several splits, leaves its (m, l, acc) in `partials` for
+// CombineSplitsKernel.
+template <typename T, int kLanes, int kHeads>
 __global__ void __launch_bounds__(kThreads)
     PagedAttentionDecodeKernel(const T* __restrict__ q, const T* __restrict__ key_cache,
                                const T* __restrict__ value_cache,
@@ -55,10 +69,10 @@ __global__ void __launch_bounds__(kThreads)
   constexpr int kStep = kWarps * kGroups;  // Positions the block reads at once.
   const int head_dim = static_cast<int>(shape.head_dim);
   const int group_size = static_cast<int>(shape.heads / shape.kv_heads);
-  const int head_tiles = (group_size + kMaxGroup - 1) / kMaxGroup;
+  const int head_tiles = (group_size + kHeads - 1) / kHeads;
   const int kv_head = blockIdx.x / head_tiles;
-  const int first_head = kv_head * group_size + (blockIdx.x % head_tiles) * kMaxGroup;
-  const int heads_here = min(kMaxGroup, (kv_head + 1) * group_size - first_head);
+  const int first_head = kv_head * group_size + (blockIdx.x % head_tiles) * kHeads;
+  const int heads_here = min(kHeads, (kv_head + 1) * group_size - first_head);
   const int64_t s = blockIdx.y;
   const int split = blockIdx.z;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -66,16 +80,18 @@ __global__ void __launch_bounds__(kThreads)
   const bool active = sub * kVector < head_dim;
   const int d0 = sub * kVector;
 
-  float query[kMaxGroup][kVector], acc[kMaxGroup][kVector], m[kMaxGroup], l[kMaxGroup];
+  float query[kHeads][kVector], acc[kHeads][kVector], m[kHeads], l[kHeads];
   const float scale = rsqrtf(static_cast<float>(head_dim));
 #pragma unroll
-  for (int i = 0; i < kMaxGroup; ++i) {
+  for (int i = 0; i < kHeads; ++i) {
     m[i] = -INFINITY;
     l[i] = 0.0f;
 #pragma unroll
     for (int e = 0; e < kVector; ++e) query[i][e] = acc[i][e] = 0.0f;
     if (i < heads_here && active) {
-      Load8(q + (s * shape.heads + first_head + i) * head_dim + d0, query[i]);
+      Packed<T> packed;
+      packed.Load(q + (s * shape.heads + first_head + i) * head_dim + d0);
+      packed.Unpack(query[i]);
 #pragma unroll
       for (int e = 0; e < kVector; ++e) query[i][e] *= scale;
     }
@@ -96,65 +112,66 @@ __global__ void __launch_bounds__(kThreads)
     const int64_t tile_end = min(tile + kTile, end);
     // Warp-uniform trip count: every lane takes part in the score shuffles.
     for (int64_t base = tile + warp * kGroups; base < tile_end; base += kStep * kUnroll) {
-      float keys[kUnroll][kVector], values[kUnroll][kVector];
+      Packed<T> keys[kUnroll], values[kUnroll];
       bool valid[kUnroll];
-      int64_t at[kUnroll];
 #pragma unroll
       for (int u = 0; u < kUnroll; ++u) {
         const int64_t p = base + u * kStep + group;
         valid[u] = p < tile_end;
-        at[u] = valid[u] ? row(p) : 0;
         if (valid[u] && active) {
-          Load8(key_cache + at[u], keys[u]);
+          const int64_t at = row(p);
+          keys[u].Load(key_cache + at);
+          values[u].Load(value_cache + at);
         } else {
-#pragma unroll
-          for (int e = 0; e < kVector; ++e) keys[u][e] = 0.0f;
+          keys[u].Clear();
+          values[u].Clear();
         }
       }
+      // Scores, one per head and position, summed over the group's lanes.
+      float score[kHeads][kUnroll];
 #pragma unroll
       for (int u = 0; u < kUnroll; ++u) {
-        if (valid[u] && active) {
-          Load8(value_cache + at[u], values[u]);
-        } else {
+        float key[kVector];
+        keys[u].Unpack(key);
 #pragma unroll
-          for (int e = 0; e < kVector; ++e) values[u][e] = 0.0f;
-        }
-      }
-#pragma unroll
-      for (int i = 0; i < kMaxGroup; ++i) {
-        if (i >= heads_here) break;
-        float score[kUnroll];
-#pragma unroll
-        for (int u = 0; u < kUnroll; ++u) {
+        for (int i = 0; i < kHeads; ++i) {
           float dot = 0.0f;
 #pragma unroll
-          for (int e = 0; e < kVector; ++e) dot += query[i][e] * keys[u][e];
+          for (int e = 0; e < kVector; ++e) dot += query[i][e] * key[e];
 #pragma unroll
           for (int offset = kLanes / 2; offset > 0; offset /= 2) {
             dot += __shfl_xor_sync(0xffffffffu, dot, offset);
           }
-          score[u] = valid[u] ? dot : -INFINITY;
+          score[i][u] = valid[u] ? dot : -INFINITY;
         }
+      }
+      // The online softmax: rescale what came before to the new maximum, then add.
+      float weight[kHeads][kUnroll];
+#pragma unroll
+      for (int i = 0; i < kHeads; ++i) {
         float new_max = m[i];
 #pragma unroll
-        for (int u = 0; u < kUnroll; ++u) new_max = fmaxf(new_max, score[u]);
-        if (new_max == -INFINITY) continue;  // No position of this group yet.
-        const float rescale = Weight(m[i], new_max);
-        float weight[kUnroll];
+        for (int u = 0; u < kUnroll; ++u) new_max = fmaxf(new_max, score[i][u]);
+        const float rescale = Weight(m[i], new_max);  // 0 while nothing came before.
         l[i] *= rescale;
 #pragma unroll
         for (int u = 0; u < kUnroll; ++u) {
-          weight[u] = Weight(score[u], new_max);
-          l[i] += weight[u];
+          weight[i][u] = Weight(score[i][u], new_max);
+          l[i] += weight[i][u];
         }
 #pragma unroll
-        for (int e = 0; e < kVector; ++e) {
-          float sum = acc[i][e] * rescale;
-#pragma unroll
-          for (int u = 0; u < kUnroll; ++u) sum += weight[u] * values[u][e];
-          acc[i][e] = sum;
-        }
+        for (int e = 0; e < kVector; ++e) acc[i][e] *= rescale;
         m[i] = new_max;
+      }
+#pragma unroll
+      for (int u = 0; u < kUnroll; ++u) {
+        float value[kVector];
+        values[u].Unpack(value);
+#pragma unroll
+        for (int i = 0; i < kHeads; ++i) {
+#pragma unroll
+          for (int e = 0; e < kVector; ++e) acc[i][e] += weight[i][u] * value[e];
+        }
       }
     }
   }
@@ -163,7 +180,7 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
   for (int offset = kLanes; offset < 32; offset *= 2) {
 #pragma unroll
-    for (int i = 0; i < kMaxGroup; ++i) {
+    for (int i = 0; i < kHeads; ++i) {
       const float other_m = __shfl_xor_sync(0xffffffffu, m[i], offset);
       const float other_l = __shfl_xor_sync(0xffffffffu, l[i], offset);
       const float new_max = fmaxf(m[i], other_m);
@@ -177,11 +194,11 @@ __global__ void __launch_bounds__(kThreads)
     }
   }
   // Then the warps, through shared memory: each warp's first group writes its state.
-  __shared__ float warp_acc[kWarps][kMaxGroup][kMaxHeadDim];
-  __shared__ float warp_m[kWarps][kMaxGroup], warp_l[kWarps][kMaxGroup];
+  __shared__ float warp_acc[kWarps][kHeads][kMaxHeadDim];
+  __shared__ float warp_m[kWarps][kHeads], warp_l[kWarps][kHeads];
   if (group == 0) {
 #pragma unroll
-    for (int i = 0; i < kMaxGroup; ++i) {
+    for (int i = 0; i < kHeads; ++i) {
       if (active) {
 #pragma unroll
         for (int e = 0; e < kVector; ++e) warp_acc[warp][i][d0 + e] = acc[i][e];
@@ -242,7 +259,7 @@ __global__ void CombineSplitsKernel(const float* __restrict__ partials, T* __res
 
 int HeadTiles(const PagedAttentionShape& shape) {
   const int64_t group_size = shape.heads / shape.kv_heads;
-  return static_cast<int>((group_size + kMaxGroup - 1) / kMaxGroup);
+  return static_cast<int>((group_size + HeadsPerBlock(group_size) - 1) / HeadsPerBlock(group_size));
 }
 
 int Multiprocessors() {
@@ -316,12 +333,24 @@ absl::Status PagedAttentionDecode(const void* q, const void* key_cache, const vo
           static_cast<const T*>(value_cache), block_tables, context_lens, static_cast<T*>(out),
           partials, shape, splits);
     };
+    // Lanes per row: the smallest of 8, 16 and 32 that covers head_dim / 8; query heads
+    // per block: 1, 2 or 4.
+    auto for_heads = [&]<int kLanes>() {
+      switch (HeadsPerBlock(shape.heads / shape.kv_heads)) {
+        case 1:
+          return args(PagedAttentionDecodeKernel<T, kLanes, 1>);
+        case 2:
+          return args(PagedAttentionDecodeKernel<T, kLanes, 2>);
+        default:
+          return args(PagedAttentionDecodeKernel<T, kLanes, kMaxGroup>);
+      }
+    };
     if (chunks <= 8) {
-      args(PagedAttentionDecodeKernel<T, 8>);
+      for_heads.template operator()<8>();
     } else if (chunks <= 16) {
-      args(PagedAttentionDecodeKernel<T, 16>);
+      for_heads.template operator()<16>();
     } else {
-      args(PagedAttentionDecodeKernel<T, 32>);
+      for_heads.template operator()<32>();
     }
     if (absl::Status s = LaunchStatus("PagedAttentionDecodeKernel"); !s.ok() || splits == 1) {
       return s;

@@ -9,7 +9,8 @@
 // int32. head_dim is a multiple of 8 up to 256 (a lane reads 16 bytes of a row).
 // Memory-bound: a thread block serves up to four query heads of one kv head, so that
 // grouped heads read their keys and values once, and reads a row per 16 lanes (at
-// head_dim 128) with 16-byte loads. Short batches would leave most multiprocessors idle,
+// head_dim 128) with 16-byte loads, four rows per lane group in flight, kept packed until
+// used. Short batches would leave most multiprocessors idle,
 // so the positions are split (flash-decoding): each split keeps its own running softmax
 // over every splits-th tile of 64 positions, and a second launch merges the splits.
 #ifndef LLM_KERNELS_ATTENTION_PAGED_ATTENTION_DECODE_H_

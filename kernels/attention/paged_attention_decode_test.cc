@@ -110,11 +110,13 @@ TEST_P(PagedAttentionDecodeTest, MatchesTheCpuAttention) {
 }
 
 // {heads, kv_heads, head_dim, window, splits}: head_dim 64, 80, 128 and 256 take 8, 16,
-// 16 and 32 lanes a row; groups of 1, 4, 6 and 8 heads; splits 0 lets the kernel choose.
+// 16 and 32 lanes a row; groups of 1, 2, 4, 6 and 8 heads (blocks serve 1, 2 or 4 of a
+// group at once); splits 0 lets the kernel choose.
 INSTANTIATE_TEST_SUITE_P(Shapes, PagedAttentionDecodeTest,
                          testing::Values(Case{8, 2, 64, 0, 0}, Case{8, 2, 64, 40, 3},
                                          Case{4, 4, 128, 0, 1}, Case{16, 2, 128, 0, 0},
-                                         Case{6, 1, 80, 100, 5}, Case{2, 2, 256, 0, 2}));
+                                         Case{6, 1, 80, 100, 5}, Case{2, 2, 256, 0, 2},
+                                         Case{8, 4, 128, 40, 0}));
 
 TEST(PagedAttentionDecodeArgumentsTest, RejectsBadShapesWithoutTouchingTheDevice) {
   int dummy = 0;
