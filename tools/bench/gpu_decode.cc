@@ -4,6 +4,7 @@
 // sequence's keys and values) over the device-to-device copy bandwidth measured in the
 // same run. Prints one line per batch; tools/device/gpu_bench.sh sets it beside PyTorch.
 //   gpu_decode [--int8] [--context 512] [--steps 20] [--batches 1,8,32,64] [--layers 32]
+#include <cuda_profiler_api.h>
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
@@ -193,6 +194,7 @@ int Run(int argc, char** argv) {
       return std::fprintf(stderr, "prefill: %s\n", s.ToString().c_str()), 1;
     }
     std::vector<double> times;
+    cudaProfilerStart();  // A profiler started with the profiling off sees the decode steps.
     for (int64_t i = 0; i < steps; ++i) {
       std::vector<SequenceStep> decode;
       for (int64_t s = 0; s < batch; ++s) {
@@ -205,6 +207,7 @@ int Run(int argc, char** argv) {
       }
       times.push_back(Seconds(t0));
     }
+    cudaProfilerStop();
     std::sort(times.begin(), times.end());
     const double step = times[times.size() / 2];
     const double kv_bytes = 2.0 * batch * (context + steps / 2) * c.num_layers * kv * 2;

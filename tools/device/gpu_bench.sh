@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# The GPU benchmark, run on a lent GPU machine from the repository root with .device/bin
-# and .device/lib carried (bundle.sh): decode step latency of our CUDA backend for a
+# The GPU benchmark, run on a lent GPU machine from the repository root once bundle.sh's
+# halves were carried and unpacked (gpu_all.sh does both): decode step latency of our CUDA backend for a
 # Llama-2-7B-shaped model with random weights (bf16 and INT8) at batch 1, 8, 32 and 64,
 # beside the HBM floor measured in the same run and beside PyTorch (transformers with a
 # static cache) on the same card, eager, and compiled (torch.compile, CUDA graphs) at
 # batch 32 as far as the time allows. Targets: batch-1 bf16 within 1.3x of the
 # floor; batch 32 at least 1.5x PyTorch's tokens/s. Then the two attention kernels on
-# decode steps (gpu_attention), beside the copy bandwidth. Writes $OUT/bench.md and
-# prints it.
+# decode steps (gpu_attention), beside the copy bandwidth, and a decode step's kernels
+# profiled (ncu_summary.py). Writes $OUT/bench.md and prints it.
 set -uo pipefail
 OUT=${OUT:-/tmp/gpu_bench}
 mkdir -p "$OUT"
@@ -20,6 +20,14 @@ timeout 120 python3 tools/bench/gpu_decode_torch.py --batches "$BATCHES" >"$OUT/
   2>"$OUT/torch.err"
 timeout 60 .device/bin/gpu_attention --batches "$BATCHES" >"$OUT/attention.txt" \
   2>"$OUT/attention.err"
+# Where a decode step's time goes, kernel by kernel (Nsight Compute, 4 layers).
+NCU=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
+for batch in 1 32; do
+  timeout 60 "${NCU:-ncu}" --clock-control none --profile-from-start off --csv \
+    --metrics gpu__time_duration.sum,dram__bytes.sum --log-file "$OUT/ncu_b$batch.csv" \
+    .device/bin/gpu_decode --layers 4 --steps 3 --batches "$batch" >/dev/null 2>"$OUT/ncu_b$batch.err"
+  python3 tools/bench/ncu_summary.py "$OUT/ncu_b$batch.csv" >"$OUT/profile_b$batch.txt" 2>&1
+done
 timeout "${COMPILE_TIMEOUT:-120}" python3 tools/bench/gpu_decode_torch.py --compile \
   --batches 32 >"$OUT/torch_compiled.txt" 2>"$OUT/torch_compiled.err"
 python3 - "$OUT" <<'PY' | tee "$OUT/bench.md"
@@ -48,4 +56,9 @@ PY
   echo
   echo "decode attention, one layer ($(head -1 "$OUT/ours_bf16.txt"))"
   cat "$OUT/attention.txt" "$OUT/attention.err"
+  for batch in 1 32; do
+    echo
+    echo "decode step at batch $batch by kernel (4 layers, 3 steps; ncu)"
+    cat "$OUT/profile_b$batch.txt"
+  done
 } | tee -a "$OUT/bench.md"
