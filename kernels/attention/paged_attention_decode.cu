@@ -80,6 +80,7 @@ __global__ void __launch_bounds__(kThreads)
   const bool active = sub * kVector < head_dim;
   const int d0 = sub * kVector;
 
+  const int64_t q_stride = shape.q_token_stride > 0 ? shape.q_token_stride : shape.heads * head_dim;
   float query[kHeads][kVector], acc[kHeads][kVector], m[kHeads], l[kHeads];
   const float scale = rsqrtf(static_cast<float>(head_dim));
 #pragma unroll
@@ -90,7 +91,7 @@ __global__ void __launch_bounds__(kThreads)
     for (int e = 0; e < kVector; ++e) query[i][e] = acc[i][e] = 0.0f;
     if (i < heads_here && active) {
       Packed<T> packed;
-      packed.Load(q + (s * shape.heads + first_head + i) * head_dim + d0);
+      packed.Load(q + s * q_stride + (first_head + i) * head_dim + d0);
       packed.Unpack(query[i]);
 #pragma unroll
       for (int e = 0; e < kVector; ++e) query[i][e] *= scale;
@@ -280,7 +281,9 @@ bool ValidShape(const PagedAttentionShape& shape) {
          shape.kv_heads * HeadTiles(shape) <= 0x7fffffff && shape.head_dim > 0 &&
          shape.head_dim % kVector == 0 && shape.head_dim <= kMaxHeadDim && shape.block_tokens > 0 &&
          shape.max_blocks > 0 && shape.window >= 0 && shape.splits >= 0 &&
-         shape.splits <= kMaxSplits;
+         shape.splits <= kMaxSplits && shape.q_token_stride >= 0 &&
+         shape.q_token_stride % kVector == 0 &&
+         (shape.q_token_stride == 0 || shape.q_token_stride >= shape.heads * shape.head_dim);
 }
 
 }  // namespace
@@ -314,7 +317,7 @@ absl::Status PagedAttentionDecode(const void* q, const void* key_cache, const vo
   if (!ValidShape(shape)) {
     return absl::InvalidArgumentError(
         "PagedAttentionDecode: bad shape (head_dim a multiple of 8 up to 256, heads a multiple "
-        "of kv_heads, splits up to 16)");
+        "of kv_heads, splits up to 16, q_token_stride a multiple of 8 covering a row)");
   }
   if (shape.sequences == 0) return absl::OkStatus();
   const int splits = static_cast<int>(PagedAttentionDecodeSplits(shape));

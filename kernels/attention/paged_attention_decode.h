@@ -3,7 +3,8 @@
 // written, write_kv_cache.h), with grouped-query heads (head h reads kv head
 // h / (heads / kv_heads)) and an optional sliding window:
 //   out[s, h, :] = Σ_p softmax_p(q[s, h, :] · k[p] / √head_dim) v[p]
-// Layout: q and out are [sequences, heads, head_dim]; the caches are one layer's blocks
+// Layout: q and out are [sequences, heads, head_dim] (q's rows q_token_stride apart); the caches
+// are one layer's blocks
 // ([kv_heads, block_tokens, head_dim] each); block_tables is int32 [sequences,
 // max_blocks]; context_lens int32 [sequences]; all on the device, in `dtype` where not
 // int32. head_dim is a multiple of 8 up to 256 (a lane reads 16 bytes of a row).
@@ -36,6 +37,9 @@ struct PagedAttentionShape {
   // Position splits, up to 16; 0 chooses enough to fill the GPU. The choice depends on
   // the shape alone, so a CUDA graph captured for a shape stays right.
   int64_t splits = 0;
+  // Elements from one sequence's query row to the next, a multiple of 8; 0: packed (heads ·
+  // head_dim). A fused Q/K/V product leaves q as a slice of each token's [q | k | v] row.
+  int64_t q_token_stride = 0;
 };
 
 // The number of splits PagedAttentionDecode uses for `shape`.

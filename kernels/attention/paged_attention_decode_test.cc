@@ -2,7 +2,8 @@
 // values (engine/backend/cpu/attention.h; its keys relaid by dimension): sequences of 1 to
 // 2000 positions over blocks scattered in shuffled order, for head sizes that take each of
 // the kernel's lane layouts, grouped-query heads (one to two head tiles per kv head), with
-// and without a sliding window, in one split or several. Skips visibly without a GPU.
+// and without a sliding window, in one split or several, q packed or strided. Skips
+// visibly without a GPU.
 #include "kernels/attention/paged_attention_decode.h"
 
 #include <algorithm>
@@ -28,6 +29,7 @@ absl::StatusOr<DeviceBuffer> Upload(const std::vector<T>& host) {
 
 struct Case {
   int64_t heads, kv_heads, head_dim, window, splits;
+  int64_t q_pad = 0;  // Poisoned elements after each sequence's query row (a strided q).
 };
 
 class PagedAttentionDecodeTest : public testing::TestWithParam<Case> {};
@@ -46,7 +48,8 @@ TEST_P(PagedAttentionDecodeTest, MatchesTheCpuAttention) {
                             .block_tokens = 16,
                             .max_blocks = 125,
                             .window = c.window,
-                            .splits = c.splits};
+                            .splits = c.splits,
+                            .q_token_stride = c.q_pad > 0 ? c.heads * c.head_dim + c.q_pad : 0};
   const int64_t total_blocks = shape.sequences * shape.max_blocks;
   const int64_t block_size = shape.kv_heads * shape.block_tokens * shape.head_dim;
   std::mt19937 rng(11);
@@ -60,7 +63,12 @@ TEST_P(PagedAttentionDecodeTest, MatchesTheCpuAttention) {
   std::iota(all_blocks.begin(), all_blocks.end(), 0);
   std::shuffle(all_blocks.begin(), all_blocks.end(), rng);  // Each sequence gets its own.
 
-  absl::StatusOr<DeviceBuffer> dq = Upload(q), dk = Upload(keys), dv = Upload(values);
+  const int64_t row = shape.heads * shape.head_dim;
+  std::vector<__half> q_rows(shape.sequences * (row + c.q_pad), E::From(NAN));
+  for (int64_t s = 0; s < shape.sequences; ++s) {
+    std::copy_n(&q[s * row], row, &q_rows[s * (row + c.q_pad)]);
+  }
+  absl::StatusOr<DeviceBuffer> dq = Upload(q_rows), dk = Upload(keys), dv = Upload(values);
   absl::StatusOr<DeviceBuffer> dt = Upload(all_blocks), dl = Upload(lengths);
   absl::StatusOr<DeviceBuffer> dout = DeviceBuffer::Allocate(q.size() * sizeof(__half));
   absl::StatusOr<DeviceBuffer> workspace =
@@ -93,7 +101,6 @@ TEST_P(PagedAttentionDecodeTest, MatchesTheCpuAttention) {
   }
   cpu::ThreadPool pool(1);
   const cpu::AttentionShape cpu_shape{shape.heads, shape.kv_heads, shape.head_dim, shape.window};
-  const int64_t row = shape.heads * shape.head_dim;
   for (int64_t s = 0; s < shape.sequences; ++s) {
     std::vector<float> query(row), expected(row);
     for (int64_t i = 0; i < row; ++i) query[i] = E::To(q[s * row + i]);
@@ -111,12 +118,12 @@ TEST_P(PagedAttentionDecodeTest, MatchesTheCpuAttention) {
 
 // {heads, kv_heads, head_dim, window, splits}: head_dim 64, 80, 128 and 256 take 8, 16,
 // 16 and 32 lanes a row; groups of 1, 2, 4, 6 and 8 heads (blocks serve 1, 2 or 4 of a
-// group at once); splits 0 lets the kernel choose.
+// group at once); splits 0 lets the kernel choose; the last reads q with a stride.
 INSTANTIATE_TEST_SUITE_P(Shapes, PagedAttentionDecodeTest,
                          testing::Values(Case{8, 2, 64, 0, 0}, Case{8, 2, 64, 40, 3},
                                          Case{4, 4, 128, 0, 1}, Case{16, 2, 128, 0, 0},
                                          Case{6, 1, 80, 100, 5}, Case{2, 2, 256, 0, 2},
-                                         Case{8, 4, 128, 40, 0}));
+                                         Case{8, 4, 128, 40, 0}, Case{8, 2, 64, 0, 0, 40}));
 
 TEST(PagedAttentionDecodeArgumentsTest, RejectsBadShapesWithoutTouchingTheDevice) {
   int dummy = 0;
@@ -132,11 +139,12 @@ TEST(PagedAttentionDecodeArgumentsTest, RejectsBadShapesWithoutTouchingTheDevice
                                 workspace, nullptr)
         .code();
   };
-  PagedAttentionShape uneven = good, odd_head = good, wide_head = good;
+  PagedAttentionShape uneven = good, odd_head = good, wide_head = good, short_stride = good;
   uneven.heads = 6;
   odd_head.head_dim = 60;
   wide_head.head_dim = 512;
-  for (const PagedAttentionShape& shape : {uneven, odd_head, wide_head}) {
+  short_stride.q_token_stride = 8 * 64 - 8;
+  for (const PagedAttentionShape& shape : {uneven, odd_head, wide_head, short_stride}) {
     EXPECT_EQ(run(shape, &dummy), absl::StatusCode::kInvalidArgument);
   }
   EXPECT_EQ(run(good, nullptr), absl::StatusCode::kInvalidArgument) << "splits, no workspace";

@@ -92,8 +92,13 @@ __global__ void __launch_bounds__(kThreads)
   float* weights = values + kKeys * d_count;
 
   // Where query row m lies in q and out, and where position p's kv_head row lies in a cache.
+  const int64_t out_stride = shape.heads * d_count;
+  const int64_t q_stride = shape.q_token_stride > 0 ? shape.q_token_stride : out_stride;
   auto q_row = [&](int64_t m) {
-    return ((q_start + m / group) * shape.heads + kv_head * group + m % group) * d_count;
+    return (q_start + m / group) * q_stride + (kv_head * group + m % group) * d_count;
+  };
+  auto out_row = [&](int64_t m) {
+    return (q_start + m / group) * out_stride + (kv_head * group + m % group) * d_count;
   };
   const int32_t* table = block_tables + s * shape.max_blocks;
   auto cache_row = [&](int64_t p) {
@@ -221,7 +226,7 @@ __global__ void __launch_bounds__(kThreads)
     const int64_t m = warp_row0 + r;
     if (m >= rows) continue;  // The same for the whole warp: WarpSum's shuffles stay whole.
     const float total = WarpSum(running_sum[r]);
-    T* dst = out + q_row(m);
+    T* dst = out + out_row(m);
 #pragma unroll
     for (int i = 0; i < kDimsPerLane; ++i) {
       const int64_t d = lane + 32 * i;
@@ -267,7 +272,9 @@ absl::Status PrefillAttention(const void* q, const void* key_cache, const void* 
   if (shape.sequences < 0 || shape.sequences > 65535 || shape.heads <= 0 ||
       shape.heads > 0x7fffffff || shape.kv_heads <= 0 || shape.kv_heads > 65535 ||
       shape.heads % shape.kv_heads != 0 || shape.block_tokens <= 0 || shape.max_blocks <= 0 ||
-      shape.max_q_len < 0 || shape.max_q_len > 0x7fffffff || shape.window < 0) {
+      shape.max_q_len < 0 || shape.max_q_len > 0x7fffffff || shape.window < 0 ||
+      shape.q_token_stride < 0 || shape.q_token_stride % 8 != 0 ||
+      (shape.q_token_stride > 0 && shape.q_token_stride < shape.heads * shape.head_dim)) {
     return absl::InvalidArgumentError("PrefillAttention: bad shape");
   }
   // Multiples of 8: every row is whole 16-byte vectors in each dtype.

@@ -8,10 +8,11 @@
 // > p - window). Flash-attention style: the scores are never stored; a running softmax per
 // query row is kept in fp32 over tiles of keys and values staged in shared memory.
 // Layout: q and out are [total tokens, heads, head_dim], the sequences' tokens one after
-// another; the caches are one layer's blocks ([kv_heads, block_tokens, head_dim] each);
-// block_tables is int32 [sequences, max_blocks]; q_starts int32 [sequences + 1] (exclusive
-// prefix sums of q_lens); context_lens int32 [sequences]; all on the device, in `dtype`
-// where not int32. head_dim must be a multiple of 8 (16-byte loads of f16) up to 256.
+// another (q's rows q_token_stride apart); the caches are one layer's blocks ([kv_heads,
+// block_tokens, head_dim] each); block_tables is int32 [sequences, max_blocks]; q_starts int32
+// [sequences + 1] (exclusive prefix sums of q_lens); context_lens int32 [sequences]; all on the
+// device, in `dtype` where not int32. head_dim must be a multiple of 8 (16-byte loads of f16) up to
+// 256.
 #ifndef LLM_KERNELS_ATTENTION_PREFILL_ATTENTION_H_
 #define LLM_KERNELS_ATTENTION_PREFILL_ATTENTION_H_
 
@@ -34,6 +35,9 @@ struct PrefillAttentionShape {
   // grid covers this many tokens of every sequence, and tokens beyond it are not computed.
   int64_t max_q_len = 0;
   int64_t window = 0;  // Sliding window (Mistral); 0 is all positions.
+  // Elements from one token's query row to the next, a multiple of 8; 0: packed (heads ·
+  // head_dim). A fused Q/K/V product leaves q as a slice of each token's [q | k | v] row.
+  int64_t q_token_stride = 0;
 };
 
 absl::Status PrefillAttention(const void* q, const void* key_cache, const void* value_cache,

@@ -2,9 +2,9 @@
 // (engine/backend/cpu/attention.h; its keys relaid by dimension), for each dtype: four
 // sequences in one launch (a reused prefix, one token, a plain prefill of a length that is
 // not a multiple of the tile, 200 tokens over 15 blocks), blocks scattered in shuffled
-// order, grouped-query heads, head_dim 64 to 256, with and without a sliding window. The
-// inputs are drawn so that each is exact in f16 too (the CPU cache's type), whatever the
-// dtype under test. Skips visibly without a GPU.
+// order, grouped-query heads, head_dim 64 to 256, with and without a sliding window, q
+// packed or strided. The inputs are drawn so that each is exact in f16 too (the CPU
+// cache's type), whatever the dtype under test. Skips visibly without a GPU.
 #include "kernels/attention/prefill_attention.h"
 
 #include <algorithm>
@@ -56,18 +56,22 @@ TYPED_TEST(PrefillAttentionTest, MatchesTheCpuAttention) {
   const int64_t tokens = q_starts.back();
   struct Config {
     int64_t head_dim, window;
+    int64_t q_pad = 0;  // Poisoned elements after each token's query row (a strided q).
   };
-  for (const Config config : {Config{128, 0}, Config{128, 40}, Config{64, 0}, Config{256, 70}}) {
-    SCOPED_TRACE(testing::Message()
-                 << "head_dim " << config.head_dim << " window " << config.window);
-    const PrefillAttentionShape shape{.sequences = static_cast<int64_t>(q_lens.size()),
-                                      .heads = 8,
-                                      .kv_heads = 2,
-                                      .head_dim = config.head_dim,
-                                      .block_tokens = 16,
-                                      .max_blocks = 15,
-                                      .max_q_len = 200,
-                                      .window = config.window};
+  for (const Config config :
+       {Config{128, 0}, Config{128, 40}, Config{64, 0, 24}, Config{256, 70}}) {
+    SCOPED_TRACE(testing::Message() << "head_dim " << config.head_dim << " window " << config.window
+                                    << " q_pad " << config.q_pad);
+    const PrefillAttentionShape shape{
+        .sequences = static_cast<int64_t>(q_lens.size()),
+        .heads = 8,
+        .kv_heads = 2,
+        .head_dim = config.head_dim,
+        .block_tokens = 16,
+        .max_blocks = 15,
+        .max_q_len = 200,
+        .window = config.window,
+        .q_token_stride = config.q_pad > 0 ? 8 * config.head_dim + config.q_pad : 0};
     const int64_t total_blocks = shape.sequences * shape.max_blocks;
     const int64_t block_size = shape.kv_heads * shape.block_tokens * shape.head_dim;
     std::mt19937 rng(static_cast<unsigned>(17 + config.head_dim + config.window));
@@ -80,7 +84,12 @@ TYPED_TEST(PrefillAttentionTest, MatchesTheCpuAttention) {
     std::iota(all_blocks.begin(), all_blocks.end(), 0);
     std::shuffle(all_blocks.begin(), all_blocks.end(), rng);  // Each sequence gets its own.
 
-    absl::StatusOr<DeviceBuffer> dq = Upload(q), dk = Upload(keys), dv = Upload(values);
+    const int64_t row = shape.heads * shape.head_dim;
+    std::vector<TypeParam> q_rows(tokens * (row + config.q_pad), E::From(NAN));
+    for (int64_t t = 0; t < tokens; ++t) {
+      std::copy_n(&q[t * row], row, &q_rows[t * (row + config.q_pad)]);
+    }
+    absl::StatusOr<DeviceBuffer> dq = Upload(q_rows), dk = Upload(keys), dv = Upload(values);
     absl::StatusOr<DeviceBuffer> dt = Upload(all_blocks), ds = Upload(q_starts),
                                  dl = Upload(context_lens);
     absl::StatusOr<DeviceBuffer> dout = DeviceBuffer::Allocate(q.size() * sizeof(TypeParam));
@@ -123,7 +132,6 @@ TYPED_TEST(PrefillAttentionTest, MatchesTheCpuAttention) {
                          query.data(), expected.data(), pool);
 
     const float tolerance = std::max(2 * E::kTolerance, 1e-4f);
-    const int64_t row = shape.heads * shape.head_dim;
     for (int64_t s = 0; s < shape.sequences; ++s) {
       for (int64_t i = q_starts[s] * row; i < q_starts[s + 1] * row; ++i) {
         ASSERT_NEAR(E::To(out[i]), expected[i], tolerance * (1.0f + std::fabs(expected[i])))

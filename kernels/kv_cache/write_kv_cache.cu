@@ -16,12 +16,13 @@ __global__ void WriteKvCacheKernel(const T* __restrict__ keys, const T* __restri
   if (slot < 0) return;
   const int64_t block = slot / shape.block_tokens, row = slot % shape.block_tokens;
   const int64_t width = shape.kv_heads * shape.head_dim;
+  const int64_t in = blockIdx.x * (shape.token_stride > 0 ? shape.token_stride : width);
   for (int64_t i = threadIdx.x; i < width; i += blockDim.x) {
     const int64_t head = i / shape.head_dim, d = i % shape.head_dim;
     const int64_t at =
         ((block * shape.kv_heads + head) * shape.block_tokens + row) * shape.head_dim + d;
-    key_cache[at] = keys[blockIdx.x * width + i];
-    value_cache[at] = values[blockIdx.x * width + i];
+    key_cache[at] = keys[in + i];
+    value_cache[at] = values[in + i];
   }
 }
 
@@ -34,8 +35,9 @@ absl::Status WriteKvCache(const void* keys, const void* values, const int64_t* s
       value_cache == nullptr) {
     return absl::InvalidArgumentError("WriteKvCache: null pointer");
   }
-  if (shape.tokens < 0 || shape.tokens > 0x7fffffff || shape.kv_heads <= 0 ||
-      shape.head_dim <= 0 || shape.block_tokens <= 0) {
+  if (shape.tokens < 0 || shape.tokens > 0x7fffffff || shape.kv_heads <= 0 || shape.head_dim <= 0 ||
+      shape.block_tokens <= 0 || shape.token_stride < 0 ||
+      (shape.token_stride > 0 && shape.token_stride < shape.kv_heads * shape.head_dim)) {
     return absl::InvalidArgumentError("WriteKvCache: bad shape");
   }
   if (shape.tokens == 0) return absl::OkStatus();

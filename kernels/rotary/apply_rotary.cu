@@ -15,11 +15,14 @@ __global__ void ApplyRotaryKernel(T* __restrict__ q, T* __restrict__ k,
   const int64_t half = shape.head_dim / 2;
   const float position = static_cast<float>(positions[blockIdx.x]);
   const int64_t pairs = (shape.heads + shape.kv_heads) * half;
+  const int64_t q_stride =
+      shape.token_stride > 0 ? shape.token_stride : shape.heads * shape.head_dim;
+  const int64_t k_stride =
+      shape.token_stride > 0 ? shape.token_stride : shape.kv_heads * shape.head_dim;
   for (int64_t p = threadIdx.x; p < pairs; p += blockDim.x) {
     const int64_t head = p / half, i = p % half;
-    T* x = head < shape.heads
-               ? q + (blockIdx.x * shape.heads + head) * shape.head_dim
-               : k + (blockIdx.x * shape.kv_heads + head - shape.heads) * shape.head_dim;
+    T* x = head < shape.heads ? q + blockIdx.x * q_stride + head * shape.head_dim
+                              : k + blockIdx.x * k_stride + (head - shape.heads) * shape.head_dim;
     float sin, cos;
     sincosf(position * inv_freq[i], &sin, &cos);
     cos *= shape.attention_factor;
@@ -40,7 +43,9 @@ absl::Status ApplyRotary(void* q, void* k, const int32_t* positions, const float
     return absl::InvalidArgumentError("ApplyRotary: null pointer");
   }
   if (shape.tokens < 0 || shape.tokens > 0x7fffffff || shape.heads <= 0 || shape.kv_heads <= 0 ||
-      shape.head_dim <= 0 || shape.head_dim % 2 != 0) {
+      shape.head_dim <= 0 || shape.head_dim % 2 != 0 || shape.token_stride < 0 ||
+      (shape.token_stride > 0 &&
+       shape.token_stride < std::max(shape.heads, shape.kv_heads) * shape.head_dim)) {
     return absl::InvalidArgumentError("ApplyRotary: bad shape");
   }
   if (shape.tokens == 0) return absl::OkStatus();

@@ -1,5 +1,6 @@
 // Rotary position embeddings on the GPU: rotates every head of q ([tokens, heads,
-// head_dim]) and k ([tokens, kv_heads, head_dim]) in place by its token's position:
+// head_dim], rows `token_stride` apart) and k ([tokens, kv_heads, head_dim], likewise) in
+// place by its token's position:
 // pair i turns by position · inv_freq[i], and cos and sin are scaled by
 // `attention_factor` (yarn; 1 otherwise). The scaling mode (linear, dynamic, llama3,
 // yarn, GGUF factors) lives in inv_freq, which the host computes as the CPU backend
@@ -24,6 +25,10 @@ struct RotaryShape {
   int64_t head_dim = 0;
   bool adjacent_pairs = false;
   float attention_factor = 1.0f;
+  // Elements from one token's q row to the next, and likewise for k; 0: packed (heads ·
+  // head_dim for q, kv_heads · head_dim for k). One fused Q/K/V product leaves q and k as
+  // slices of each token's [q | k | v] row.
+  int64_t token_stride = 0;
 };
 
 absl::Status ApplyRotary(void* q, void* k, const int32_t* positions, const float* inv_freq,

@@ -148,13 +148,12 @@ absl::Status CudaBackend::Upload(bool int8_weights) {
     ASSIGN_OR_RETURN(layer.attn_norm, UploadBf16(w.attn_norm));
     ASSIGN_OR_RETURN(layer.ffn_norm, UploadBf16(w.ffn_norm));
     if (c.qkv_bias) {
-      ASSIGN_OR_RETURN(layer.q_bias, UploadBf16(w.q_bias));
-      ASSIGN_OR_RETURN(layer.k_bias, UploadBf16(w.k_bias));
-      ASSIGN_OR_RETURN(layer.v_bias, UploadBf16(w.v_bias));
+      std::vector<float> bias = w.q_bias;
+      bias.insert(bias.end(), w.k_bias.begin(), w.k_bias.end());
+      bias.insert(bias.end(), w.v_bias.begin(), w.v_bias.end());
+      ASSIGN_OR_RETURN(layer.qkv_bias, UploadBf16(bias));
     }
-    ASSIGN_OR_RETURN(layer.q, matrix({&w.q}, int8_weights));
-    ASSIGN_OR_RETURN(layer.k, matrix({&w.k}, int8_weights));
-    ASSIGN_OR_RETURN(layer.v, matrix({&w.v}, int8_weights));
+    ASSIGN_OR_RETURN(layer.qkv, matrix({&w.q, &w.k, &w.v}, int8_weights));
     ASSIGN_OR_RETURN(layer.o, matrix({&w.o}, int8_weights));
     ASSIGN_OR_RETURN(layer.gate_up, matrix({&w.gate, &w.up}, int8_weights));
     ASSIGN_OR_RETURN(layer.down, matrix({&w.down}, int8_weights));
@@ -167,7 +166,7 @@ absl::Status CudaBackend::Upload(bool int8_weights) {
   if (int8_weights) {
     int64_t largest = 0;
     for (const Layer& l : layers_) {
-      for (const Matrix* m : {&l.q, &l.k, &l.v, &l.o, &l.gate_up, &l.down}) {
+      for (const Matrix* m : {&l.qkv, &l.o, &l.gate_up, &l.down}) {
         largest = std::max(largest, m->rows * m->cols);
       }
     }
@@ -273,7 +272,8 @@ kernels::PagedAttentionShape CudaBackend::DecodeShape(const StepInputs& step) co
           .head_dim = c.head_dim,
           .block_tokens = kv_block_tokens_,
           .max_blocks = step.max_blocks,
-          .window = c.sliding_window};
+          .window = c.sliding_window,
+          .q_token_stride = (c.num_heads + 2 * c.num_kv_heads) * c.head_dim};
 }
 
 absl::StatusOr<bool> CudaBackend::Prepare(Scratch& scratch, const StepInputs& step) {
@@ -290,8 +290,7 @@ absl::StatusOr<bool> CudaBackend::Prepare(Scratch& scratch, const StepInputs& st
   RETURN_IF_ERROR(reserve(scratch.inputs, step.bytes.size()));
   for (const auto& [buffer, elements] :
        {std::pair{&scratch.x, n * c.hidden_size}, std::pair{&scratch.residual, n * c.hidden_size},
-        std::pair{&scratch.q, n * q_dim}, std::pair{&scratch.k, n * kv_dim},
-        std::pair{&scratch.v, n * kv_dim}, std::pair{&scratch.attn, n * q_dim},
+        std::pair{&scratch.qkv, n * (q_dim + 2 * kv_dim)}, std::pair{&scratch.attn, n * q_dim},
         std::pair{&scratch.gate_up, n * 2 * c.intermediate_size},
         std::pair{&scratch.act, n * c.intermediate_size},
         std::pair{&scratch.selected, step.rows * c.hidden_size}}) {
@@ -356,16 +355,24 @@ absl::Status CudaBackend::Enqueue(Scratch& b, const StepInputs& step, cudaStream
   RETURN_IF_ERROR(kernels::EmbeddingGather(embeddings_.data(), input(step.ids), b.x.data(), n,
                                            vocab, hidden, kAct, stream));
   RETURN_IF_ERROR(b.residual.Fill(0, stream));  // The first fused add starts the residual.
+  // Each token's [q | k | v] row of the fused product: q, k and v are slices of it.
+  const int64_t q_dim = c.num_heads * c.head_dim, kv_dim = c.num_kv_heads * c.head_dim;
+  const int64_t qkv_dim = q_dim + 2 * kv_dim;
+  auto* q = static_cast<uint8_t*>(b.qkv.data());
+  uint8_t* k = q + q_dim * kActBytes;
+  uint8_t* v = k + kv_dim * kActBytes;
   const kernels::RotaryShape rotary{.tokens = n,
                                     .heads = c.num_heads,
                                     .kv_heads = c.num_kv_heads,
                                     .head_dim = c.head_dim,
                                     .adjacent_pairs = c.rope_style == RopeStyle::kAdjacentPairs,
-                                    .attention_factor = model_.rope_attention_factor()};
+                                    .attention_factor = model_.rope_attention_factor(),
+                                    .token_stride = qkv_dim};
   const kernels::KvCacheShape kv_shape{.tokens = n,
                                        .kv_heads = c.num_kv_heads,
                                        .head_dim = c.head_dim,
-                                       .block_tokens = kv_block_tokens_};
+                                       .block_tokens = kv_block_tokens_,
+                                       .token_stride = qkv_dim};
   const kernels::PrefillAttentionShape prefill{.sequences = step.sequences,
                                                .heads = c.num_heads,
                                                .kv_heads = c.num_kv_heads,
@@ -373,28 +380,27 @@ absl::Status CudaBackend::Enqueue(Scratch& b, const StepInputs& step, cudaStream
                                                .block_tokens = kv_block_tokens_,
                                                .max_blocks = step.max_blocks,
                                                .max_q_len = step.max_q_len,
-                                               .window = c.sliding_window};
+                                               .window = c.sliding_window,
+                                               .q_token_stride = qkv_dim};
   const kernels::PagedAttentionShape decode = DecodeShape(step);
   for (const Layer& layer : layers_) {
     // residual += x; x = RMSNorm(residual).
     RETURN_IF_ERROR(kernels::FusedAddRmsNorm(b.x.data(), b.residual.data(), layer.attn_norm.data(),
                                              n, hidden, c.rms_norm_eps, kAct, stream));
-    RETURN_IF_ERROR(Project(layer.q, b.x.data(), b.q.data(), n, stream, &layer.q_bias));
-    RETURN_IF_ERROR(Project(layer.k, b.x.data(), b.k.data(), n, stream, &layer.k_bias));
-    RETURN_IF_ERROR(Project(layer.v, b.x.data(), b.v.data(), n, stream, &layer.v_bias));
-    RETURN_IF_ERROR(kernels::ApplyRotary(b.q.data(), b.k.data(), input(step.positions),
+    RETURN_IF_ERROR(Project(layer.qkv, b.x.data(), q, n, stream, &layer.qkv_bias));
+    RETURN_IF_ERROR(kernels::ApplyRotary(q, k, input(step.positions),
                                          static_cast<const float*>(inv_freq_.data()), rotary, kAct,
                                          stream));
     RETURN_IF_ERROR(kernels::WriteKvCache(
-        b.k.data(), b.v.data(),
+        k, v,
         reinterpret_cast<const int64_t*>(static_cast<const uint8_t*>(b.inputs.data()) + step.slots),
         layer.keys.data(), layer.values.data(), kv_shape, kAct, stream));
     if (step.decode) {
-      RETURN_IF_ERROR(kernels::PagedAttentionDecode(
-          b.q.data(), layer.keys.data(), layer.values.data(), block_tables, context_lens,
-          b.attn.data(), decode, kAct, b.attn_partials.data(), stream));
+      RETURN_IF_ERROR(kernels::PagedAttentionDecode(q, layer.keys.data(), layer.values.data(),
+                                                    block_tables, context_lens, b.attn.data(),
+                                                    decode, kAct, b.attn_partials.data(), stream));
     } else {
-      RETURN_IF_ERROR(kernels::PrefillAttention(b.q.data(), layer.keys.data(), layer.values.data(),
+      RETURN_IF_ERROR(kernels::PrefillAttention(q, layer.keys.data(), layer.values.data(),
                                                 block_tables, input(step.q_starts), context_lens,
                                                 b.attn.data(), prefill, kAct, stream));
     }

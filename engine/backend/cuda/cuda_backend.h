@@ -1,6 +1,7 @@
 // The CUDA backend: the Llama family's forward pass on one GPU, in bf16 with f32
 // accumulation, over a paged KV cache in GPU memory. Per layer: fused residual add +
-// RMSNorm, Q/K/V through cuBLASLt (biases in its epilogue), rotary embeddings, the new
+// RMSNorm, Q/K/V as one product through cuBLASLt (biases in its epilogue), rotary
+// embeddings and the attention kernels reading q and k in place in its rows, the new
 // keys and values written into their blocks, attention over the blocks (one launch for
 // every sequence of the step: flash-style when a step holds prefill chunks, the paged
 // decode kernel when each sequence brings one token), the output projection, fused add +
@@ -51,8 +52,8 @@ class CudaBackend : public Backend {
     int64_t rows = 0, cols = 0;
   };
   struct Layer {
-    kernels::DeviceBuffer attn_norm, ffn_norm, q_bias, k_bias, v_bias;
-    Matrix q, k, v, o, gate_up, down;
+    kernels::DeviceBuffer attn_norm, ffn_norm, qkv_bias;
+    Matrix qkv, o, gate_up, down;        // qkv: Q over K over V, one product for the three.
     kernels::DeviceBuffer keys, values;  // This layer's KV blocks.
   };
   // A step as the kernels see it (defined in the .cc).
@@ -61,7 +62,8 @@ class CudaBackend : public Backend {
   // packed arrays, the others the activations and the logits.
   struct Scratch {
     kernels::DeviceBuffer inputs;
-    kernels::DeviceBuffer x, residual, q, k, v, attn, gate_up, act, selected, logits;
+    // qkv: each token's [q | k | v] row; the kernels after the product read it in place.
+    kernels::DeviceBuffer x, residual, qkv, attn, gate_up, act, selected, logits;
     kernels::DeviceBuffer attn_partials;  // The decode kernel's splits.
   };
 
