@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <utility>
 
 #include "kernels/common/cuda_status.h"
@@ -26,6 +27,54 @@ CudaStream& CudaStream::operator=(CudaStream&& other) noexcept {
 
 CudaStream::~CudaStream() {
   if (stream_ != nullptr) cudaStreamDestroy(stream_);
+}
+
+bool IsCapturing(cudaStream_t stream) {
+  cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+  return cudaStreamIsCapturing(stream, &status) == cudaSuccess &&
+         status != cudaStreamCaptureStatusNone;
+}
+
+absl::StatusOr<float> MinLaunchMicros(cudaStream_t stream, int repeats,
+                                      const std::function<absl::Status()>& launch) {
+  // Two events, destroyed however the timing ends.
+  struct Events {
+    cudaEvent_t start = nullptr, stop = nullptr;
+    ~Events() {
+      if (stop != nullptr) cudaEventDestroy(stop);
+      if (start != nullptr) cudaEventDestroy(start);
+    }
+  } events;
+  if (absl::Status s = CudaStatus(cudaEventCreate(&events.start), "cudaEventCreate"); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CudaStatus(cudaEventCreate(&events.stop), "cudaEventCreate"); !s.ok()) {
+    return s;
+  }
+  float best = -1.0f;
+  for (int i = 0; i < repeats; ++i) {
+    if (absl::Status s = CudaStatus(cudaEventRecord(events.start, stream), "cudaEventRecord");
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = launch(); !s.ok()) return s;
+    if (absl::Status s = CudaStatus(cudaEventRecord(events.stop, stream), "cudaEventRecord");
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = CudaStatus(cudaEventSynchronize(events.stop), "cudaEventSynchronize");
+        !s.ok()) {
+      return s;
+    }
+    float ms = 0.0f;
+    if (absl::Status s = CudaStatus(cudaEventElapsedTime(&ms, events.start, events.stop),
+                                    "cudaEventElapsedTime");
+        !s.ok()) {
+      return s;
+    }
+    best = best < 0.0f ? ms * 1e3f : std::min(best, ms * 1e3f);
+  }
+  return best;
 }
 
 }  // namespace llm::kernels

@@ -4,6 +4,8 @@
 #ifndef LLM_KERNELS_COMMON_CUDA_STREAM_H_
 #define LLM_KERNELS_COMMON_CUDA_STREAM_H_
 
+#include <functional>
+
 #include "absl/status/statusor.h"
 #include "kernels/common/device.h"
 
@@ -28,6 +30,15 @@ class CudaStream {
 
   cudaStream_t stream_ = nullptr;
 };
+
+// Whether work enqueued on `stream` is being captured into a CUDA graph (nothing runs
+// then, so nothing can be timed).
+bool IsCapturing(cudaStream_t stream);
+
+// The shortest of `repeats` runs of `launch` (which enqueues work on `stream`), in
+// microseconds between events recorded on `stream` around it. Waits for the work.
+absl::StatusOr<float> MinLaunchMicros(cudaStream_t stream, int repeats,
+                                      const std::function<absl::Status()>& launch);
 
 }  // namespace llm::kernels
 

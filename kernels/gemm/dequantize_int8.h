@@ -1,7 +1,7 @@
 // W = scale ⊙ Q on the GPU: USE_INT's INT8 weight rows (one f32 scale per row) widened to
 // f16, bf16 or f32, so that a product over many tokens (a prefill, a large decode batch)
 // can run on the tensor cores through cuBLASLt instead of re-reading the INT8 weights per
-// eight tokens (int8_weight_gemm.h). Q and W are [n, k] row-major; k is a multiple of 16.
+// eight tokens (skinny_gemm.h). Q and W are [n, k] row-major; k is a multiple of 16.
 #ifndef LLM_KERNELS_GEMM_DEQUANTIZE_INT8_H_
 #define LLM_KERNELS_GEMM_DEQUANTIZE_INT8_H_
 

@@ -56,6 +56,9 @@ PY
   echo
   echo "decode attention, one layer ($(head -1 "$OUT/ours_bf16.txt"))"
   cat "$OUT/attention.txt" "$OUT/attention.err"
+  echo
+  echo "decode-sized products timed by the backend (SkinnyGemm against cuBLASLt)"
+  grep -ho 'product of .*' "$OUT/ours_bf16.err"
   for batch in 1 32; do
     echo
     echo "decode step at batch $batch by kernel (4 layers, 3 steps; ncu)"

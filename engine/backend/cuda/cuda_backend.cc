@@ -17,7 +17,7 @@
 #include "kernels/common/device.h"
 #include "kernels/embedding/embedding_gather.h"
 #include "kernels/gemm/dequantize_int8.h"
-#include "kernels/gemm/int8_weight_gemm.h"
+#include "kernels/gemm/skinny_gemm.h"
 #include "kernels/kv_cache/write_kv_cache.h"
 #include "kernels/normalization/fused_add_rms_norm.h"
 #include "kernels/rotary/apply_rotary.h"
@@ -191,8 +191,29 @@ absl::Status CudaBackend::Project(const Matrix& w, const void* x, void* y, int64
         kernels::DequantizeInt8Rows(q, scales, int8_widened_.data(), w.rows, w.cols, kAct, stream));
     weights = int8_widened_.data();
   }
-  return gemm_->Run(x, weights, y, tokens, w.rows, w.cols, kAct, stream,
-                    bias != nullptr && bias->size() > 0 ? bias->data() : nullptr);
+  const bool biased = bias != nullptr && bias->size() > 0;
+  auto cublas = [&] {
+    return gemm_->Run(x, weights, y, tokens, w.rows, w.cols, kAct, stream,
+                      biased ? bias->data() : nullptr);
+  };
+  if (w.scales.size() > 0 || biased || tokens > kernels::kSkinnyGemmTokens) return cublas();
+  // A decode-sized product streams the weights either way: through SkinnyGemm or
+  // cuBLASLt, whichever this card runs faster for this shape. The first eager product of
+  // a shape times both (a capture cannot time: it takes cuBLASLt until then).
+  auto skinny = [&] {
+    return kernels::SkinnyGemm(x, weights, y, tokens, w.rows, w.cols, kAct, stream);
+  };
+  const auto shape = std::make_tuple(tokens, w.rows, w.cols);
+  auto choice = skinny_faster_.find(shape);
+  if (choice == skinny_faster_.end()) {
+    if (kernels::IsCapturing(stream)) return cublas();
+    ASSIGN_OR_RETURN(const float skinny_us, kernels::MinLaunchMicros(stream, 3, skinny));
+    ASSIGN_OR_RETURN(const float cublas_us, kernels::MinLaunchMicros(stream, 3, cublas));
+    LLM_LOG(INFO) << "product of " << tokens << " tokens by " << w.rows << "x" << w.cols
+                  << ": SkinnyGemm " << skinny_us << " us, cuBLASLt " << cublas_us << " us";
+    choice = skinny_faster_.emplace(shape, skinny_us < cublas_us).first;
+  }
+  return choice->second ? skinny() : cublas();
 }
 
 // A step as the kernels see it: its sizes, and its integer arrays (every token's id,

@@ -10,13 +10,16 @@
 // replayed as that bucket's CUDA graph: one launch instead of hundreds. Weights are
 // uploaded once: every stored type is decoded on the host and stored as bf16, or with
 // USE_INT as INT8 with per-channel scales: products over up to 40 tokens read the INT8
-// weights directly (int8_weight_gemm.h), longer ones widen them to bf16 first.
+// weights directly (skinny_gemm.h), longer ones widen them to bf16 first. Decode-sized
+// bf16 products take SkinnyGemm or cuBLASLt, whichever was faster when timed on the card.
 #ifndef LLM_ENGINE_BACKEND_CUDA_CUDA_BACKEND_H_
 #define LLM_ENGINE_BACKEND_CUDA_CUDA_BACKEND_H_
 
 #include <memory>
+#include <tuple>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "engine/backend/backend.h"
@@ -92,6 +95,9 @@ class CudaBackend : public Backend {
   // With USE_INT, room for the largest INT8 matrix widened to bf16: products over many
   // tokens run on the tensor cores.
   kernels::DeviceBuffer int8_widened_;
+  // Per (tokens, rows, cols) of a decode-sized bf16 product: whether SkinnyGemm beat
+  // cuBLASLt when both were timed on this card.
+  absl::flat_hash_map<std::tuple<int64_t, int64_t, int64_t>, bool> skinny_faster_;
   std::vector<Layer> layers_;
   kernels::CudaStream stream_;
   Scratch scratch_;  // Steps that run eagerly.
