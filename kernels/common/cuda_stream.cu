@@ -36,7 +36,8 @@ bool IsCapturing(cudaStream_t stream) {
 }
 
 absl::StatusOr<float> MinLaunchMicros(cudaStream_t stream, int repeats,
-                                      const std::function<absl::Status()>& launch) {
+                                      const std::function<absl::Status()>& launch,
+                                      const std::function<absl::Status()>& prepare) {
   // Two events, destroyed however the timing ends.
   struct Events {
     cudaEvent_t start = nullptr, stop = nullptr;
@@ -53,6 +54,9 @@ absl::StatusOr<float> MinLaunchMicros(cudaStream_t stream, int repeats,
   }
   float best = -1.0f;
   for (int i = 0; i < repeats; ++i) {
+    if (prepare) {
+      if (absl::Status s = prepare(); !s.ok()) return s;
+    }
     if (absl::Status s = CudaStatus(cudaEventRecord(events.start, stream), "cudaEventRecord");
         !s.ok()) {
       return s;

@@ -36,9 +36,12 @@ class CudaStream {
 bool IsCapturing(cudaStream_t stream);
 
 // The shortest of `repeats` runs of `launch` (which enqueues work on `stream`), in
-// microseconds between events recorded on `stream` around it. Waits for the work.
+// microseconds between events recorded on `stream` around it; `prepare`, when given,
+// enqueues untimed work before each run (such as evicting the L2 cache). Waits for the
+// work.
 absl::StatusOr<float> MinLaunchMicros(cudaStream_t stream, int repeats,
-                                      const std::function<absl::Status()>& launch);
+                                      const std::function<absl::Status()>& launch,
+                                      const std::function<absl::Status()>& prepare = nullptr);
 
 }  // namespace llm::kernels
 

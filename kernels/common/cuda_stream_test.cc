@@ -1,6 +1,6 @@
-// CudaStream's helpers on the GPU: MinLaunchMicros times work on a stream and returns
-// once it is done, and passes a failed launch on; IsCapturing tells a capture from a plain
-// run. Skips visibly without a GPU.
+// CudaStream's helpers on the GPU: MinLaunchMicros times work on a stream (after untimed
+// preparation) and returns once it is done, and passes a failed launch on; IsCapturing tells a
+// capture from a plain run. Skips visibly without a GPU.
 #include "kernels/common/cuda_stream.h"
 
 #include <cuda_runtime_api.h>
@@ -22,10 +22,16 @@ TEST(CudaStreamTest, TimesWorkAndWaitsForIt) {
   absl::StatusOr<DeviceBuffer> buffer = DeviceBuffer::Allocate(kBytes);
   ASSERT_TRUE(stream.ok() && buffer.ok());
   uint8_t value = 0;
-  absl::StatusOr<float> micros =
-      MinLaunchMicros(stream->get(), 3, [&] { return buffer->Fill(++value, stream->get()); });
+  int prepared = 0;
+  absl::StatusOr<float> micros = MinLaunchMicros(
+      stream->get(), 3, [&] { return buffer->Fill(++value, stream->get()); },
+      [&] {
+        ++prepared;
+        return absl::OkStatus();
+      });
   ASSERT_TRUE(micros.ok()) << micros.status();
   EXPECT_GT(*micros, 0.0f);
+  EXPECT_EQ(prepared, 3);
   std::vector<uint8_t> last(16);
   ASSERT_TRUE(buffer->CopyToHost(last.data(), last.size()).ok());
   EXPECT_EQ(last, std::vector<uint8_t>(16, 3));

@@ -199,7 +199,9 @@ absl::Status CudaBackend::Project(const Matrix& w, const void* x, void* y, int64
   if (w.scales.size() > 0 || biased || tokens > kernels::kSkinnyGemmTokens) return cublas();
   // A decode-sized product streams the weights either way: through SkinnyGemm or
   // cuBLASLt, whichever this card runs faster for this shape. The first eager product of
-  // a shape times both (a capture cannot time: it takes cuBLASLt until then).
+  // a shape times both (a capture cannot time: it takes cuBLASLt until then), each run
+  // after the L2 cache was overwritten, as a decode step finds it: another layer's weights
+  // went through it since.
   auto skinny = [&] {
     return kernels::SkinnyGemm(x, weights, y, tokens, w.rows, w.cols, kAct, stream);
   };
@@ -207,8 +209,11 @@ absl::Status CudaBackend::Project(const Matrix& w, const void* x, void* y, int64
   auto choice = skinny_faster_.find(shape);
   if (choice == skinny_faster_.end()) {
     if (kernels::IsCapturing(stream)) return cublas();
-    ASSIGN_OR_RETURN(const float skinny_us, kernels::MinLaunchMicros(stream, 3, skinny));
-    ASSIGN_OR_RETURN(const float cublas_us, kernels::MinLaunchMicros(stream, 3, cublas));
+    constexpr size_t kPastL2 = size_t{256} << 20;  // Twice the largest L2 (B200's 126 MB).
+    ASSIGN_OR_RETURN(DeviceBuffer flush, DeviceBuffer::Allocate(kPastL2));
+    auto evict = [&] { return flush.Fill(0, stream); };
+    ASSIGN_OR_RETURN(const float skinny_us, kernels::MinLaunchMicros(stream, 3, skinny, evict));
+    ASSIGN_OR_RETURN(const float cublas_us, kernels::MinLaunchMicros(stream, 3, cublas, evict));
     LLM_LOG(INFO) << "product of " << tokens << " tokens by " << w.rows << "x" << w.cols
                   << ": SkinnyGemm " << skinny_us << " us, cuBLASLt " << cublas_us << " us";
     choice = skinny_faster_.emplace(shape, skinny_us < cublas_us).first;
