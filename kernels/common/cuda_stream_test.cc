@@ -1,6 +1,6 @@
 // CudaStream's helpers on the GPU: MinLaunchMicros times work on a stream (after untimed
-// preparation) and returns once it is done, and passes a failed launch on; IsCapturing tells a
-// capture from a plain run. Skips visibly without a GPU.
+// preparation) and returns once it is done, and passes a failed launch on; IsCapturing
+// tells a capture from a plain run. Skips visibly without a GPU.
 #include "kernels/common/cuda_stream.h"
 
 #include <cuda_runtime_api.h>
