@@ -36,9 +36,11 @@ ABSL_FLAG(int, max_queued, llm::SchedulerLimits{}.max_queued,
 ABSL_FLAG(int64_t, step_tokens, llm::SchedulerLimits{}.step_tokens,
           "most tokens one batched step feeds: a longer prompt is prefilled in chunks over "
           "several steps while running streams keep decoding");
-ABSL_FLAG(int64_t, kv_cache_mb, llm::SchedulerLimits{}.kv_cache_bytes >> 20,
-          "memory for the paged KV cache in MiB (committed as it fills); if it holds fewer "
-          "tokens than the model's context window, requests are limited to what it holds");
+ABSL_FLAG(int64_t, kv_cache_mb, 0,
+          "memory for the paged KV cache in MiB; 0 (the default) is 4096 on the CPU "
+          "(committed as it fills) and, on a GPU, 90% of the memory the weights leave less "
+          "1.5 GiB for activations; if it holds fewer tokens than the model's context window, "
+          "requests are limited to what it holds");
 ABSL_FLAG(int64_t, kv_block_tokens, llm::SchedulerLimits{}.kv_block_tokens,
           "positions per KV cache block, the unit of prefix reuse");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(30),
@@ -76,9 +78,9 @@ int Run(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_step_tokens) < 1) {
     ExitWithError("--step_tokens", absl::InvalidArgumentError("must be at least 1"));
   }
-  if (absl::GetFlag(FLAGS_kv_cache_mb) < 1 ||
+  if (absl::GetFlag(FLAGS_kv_cache_mb) < 0 ||
       absl::GetFlag(FLAGS_kv_cache_mb) > (int64_t{1} << 30)) {
-    ExitWithError("--kv_cache_mb", absl::InvalidArgumentError("must be 1 to 2^30"));
+    ExitWithError("--kv_cache_mb", absl::InvalidArgumentError("must be 0 (automatic) to 2^30"));
   }
   if (absl::GetFlag(FLAGS_kv_block_tokens) < 1 || absl::GetFlag(FLAGS_kv_block_tokens) > 1024) {
     ExitWithError("--kv_block_tokens", absl::InvalidArgumentError("must be 1 to 1024"));
@@ -111,15 +113,20 @@ int Run(int argc, char** argv) {
       ValueOrExit(LoadModel(source, config, device == DeviceKind::kCuda), "model");
   LLM_LOG(INFO) << "loaded in " << absl::FormatDuration(absl::Now() - load_start) << ": "
                 << loaded->model->Summary();
-  const SchedulerLimits limits{.max_running = absl::GetFlag(FLAGS_max_running),
-                               .max_queued = absl::GetFlag(FLAGS_max_queued),
-                               .step_tokens = absl::GetFlag(FLAGS_step_tokens),
-                               .kv_cache_bytes = absl::GetFlag(FLAGS_kv_cache_mb) << 20,
-                               .kv_block_tokens = absl::GetFlag(FLAGS_kv_block_tokens)};
+  const int64_t kv_cache_mb = absl::GetFlag(FLAGS_kv_cache_mb);
+  const SchedulerLimits limits{
+      .max_running = absl::GetFlag(FLAGS_max_running),
+      .max_queued = absl::GetFlag(FLAGS_max_queued),
+      .step_tokens = absl::GetFlag(FLAGS_step_tokens),
+      .kv_cache_bytes = kv_cache_mb > 0 ? kv_cache_mb << 20 : SchedulerLimits{}.kv_cache_bytes,
+      .kv_block_tokens = absl::GetFlag(FLAGS_kv_block_tokens)};
+  // 0 blocks asks the CUDA backend to size the cache from the memory the weights leave.
+  const int32_t kv_blocks = kv_cache_mb == 0 && device == DeviceKind::kCuda
+                                ? 0
+                                : KvBlocks::CountFor(loaded->model->config(), limits.kv_cache_bytes,
+                                                     limits.kv_block_tokens);
   std::unique_ptr<Backend> backend =
-      ValueOrExit(CreateBackend(device, loaded->Shards(), absl::GetFlag(FLAGS_threads),
-                                KvBlocks::CountFor(loaded->model->config(), limits.kv_cache_bytes,
-                                                   limits.kv_block_tokens),
+      ValueOrExit(CreateBackend(device, loaded->Shards(), absl::GetFlag(FLAGS_threads), kv_blocks,
                                 limits.kv_block_tokens, config.use_int8),
                   "DEVICE");
   const DeviceDescription described = backend->Describe();

@@ -31,6 +31,13 @@ absl::StatusOr<uint64_t> CudaDeviceMemoryBytes(int index) {
   return static_cast<uint64_t>(prop.totalGlobalMem);
 }
 
+absl::StatusOr<uint64_t> CudaFreeMemoryBytes() {
+  size_t free = 0, total = 0;
+  absl::Status status = CudaStatus(cudaMemGetInfo(&free, &total), "cudaMemGetInfo");
+  if (!status.ok()) return status;
+  return static_cast<uint64_t>(free);
+}
+
 absl::Status CudaSetDevice(int index) { return CudaStatus(cudaSetDevice(index), "cudaSetDevice"); }
 
 }  // namespace llm::kernels

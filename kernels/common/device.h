@@ -23,6 +23,9 @@ absl::StatusOr<std::string> CudaDeviceName(int index);
 // Memory of device `index` in bytes.
 absl::StatusOr<uint64_t> CudaDeviceMemoryBytes(int index);
 
+// Memory free on the calling thread's current device in bytes.
+absl::StatusOr<uint64_t> CudaFreeMemoryBytes();
+
 // Makes device `index` the calling thread's current device.
 absl::Status CudaSetDevice(int index);
 

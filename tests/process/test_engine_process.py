@@ -18,6 +18,7 @@ from conftest import ENGINE, default_model_path, run_to_exit
         (["--listen=0.0.0.0:99999"], {}, "port must be a number from 1 to 65535"),
         (["--metrics_listen=:9090"], {}, "--metrics_listen: invalid address ':9090': empty host"),
         (["--shutdown_grace=soon"], {}, "shutdown_grace"),
+        (["--kv_cache_mb=-1"], {}, "--kv_cache_mb: must be 0 (automatic) to 2^30"),
         (["positional"], {}, "unexpected 'positional'"),
         ([], {"USE_INT": "int8"}, "USE_INT='int8': expected true or false"),
         ([], {"TUNA_STREAM_CB_STEP": "0"}, "TUNA_STREAM_CB_STEP='0'"),

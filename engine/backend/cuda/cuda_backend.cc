@@ -51,9 +51,7 @@ CudaBackend::CudaBackend(const LlamaModel& model, int32_t kv_blocks, int64_t kv_
     : model_(model),
       kv_blocks_(kv_blocks),
       kv_block_tokens_(kv_block_tokens),
-      graphs_(std::make_unique<kernels::CudaGraphCache>()),
-      graph_blocks_(std::min<int64_t>(
-          kv_blocks, (model.config().context_length + kv_block_tokens - 1) / kv_block_tokens)) {}
+      graphs_(std::make_unique<kernels::CudaGraphCache>()) {}
 
 CudaBackend::~CudaBackend() = default;
 
@@ -80,6 +78,7 @@ absl::StatusOr<std::unique_ptr<Backend>> CudaBackend::Create(const LlamaModel& m
   ASSIGN_OR_RETURN(backend->gemm_, kernels::CublasLtGemm::Create());
   ASSIGN_OR_RETURN(backend->stream_, kernels::CudaStream::Create());
   RETURN_IF_ERROR(backend->Upload(int8_weights));
+  RETURN_IF_ERROR(backend->AllocateKvCache());
   backend->description_ = {.kind = "cuda",
                            .name = kernels::CudaDeviceName(0).value_or("CUDA GPU"),
                            .count = 1,
@@ -142,8 +141,6 @@ absl::Status CudaBackend::Upload(bool int8_weights) {
   ASSIGN_OR_RETURN(output_norm_, UploadBf16(model_.output_norm()));
   ASSIGN_OR_RETURN(inv_freq_, DeviceBuffer::FromHost(model_.rope_inv_freq().data(),
                                                      model_.rope_inv_freq().size() * 4));
-  const size_t cache_bytes =
-      static_cast<size_t>(kv_blocks_) * c.num_kv_heads * kv_block_tokens_ * c.head_dim * kActBytes;
   for (const LlamaModel::Layer& w : model_.layers()) {
     Layer& layer = layers_.emplace_back();
     ASSIGN_OR_RETURN(layer.attn_norm, UploadBf16(w.attn_norm));
@@ -158,11 +155,6 @@ absl::Status CudaBackend::Upload(bool int8_weights) {
     ASSIGN_OR_RETURN(layer.o, matrix({&w.o}, int8_weights));
     ASSIGN_OR_RETURN(layer.gate_up, matrix({&w.gate, &w.up}, int8_weights));
     ASSIGN_OR_RETURN(layer.down, matrix({&w.down}, int8_weights));
-    ASSIGN_OR_RETURN(layer.keys, DeviceBuffer::Allocate(cache_bytes));
-    ASSIGN_OR_RETURN(layer.values, DeviceBuffer::Allocate(cache_bytes));
-    // Zeros, not whatever was there: a graph's padding sequences read block 0.
-    RETURN_IF_ERROR(layer.keys.Fill(0));
-    RETURN_IF_ERROR(layer.values.Fill(0));
   }
   if (int8_weights) {
     int64_t largest = 0;
@@ -173,6 +165,37 @@ absl::Status CudaBackend::Upload(bool int8_weights) {
     }
     ASSIGN_OR_RETURN(int8_widened_, DeviceBuffer::Allocate(largest * kActBytes));
   }
+  return absl::OkStatus();
+}
+
+absl::Status CudaBackend::AllocateKvCache() {
+  const ModelConfig& c = model_.config();
+  // One block of one layer, keys or values.
+  const size_t block_bytes = c.num_kv_heads * kv_block_tokens_ * c.head_dim * kActBytes;
+  if (kv_blocks_ == 0) {
+    // Auto: 90% of what the weights left, less room for a step's activations, cuBLASLt's
+    // workspace and the CUDA graphs.
+    constexpr double kShare = 0.9;
+    constexpr uint64_t kHeadroom = uint64_t{3} << 29;  // 1.5 GiB.
+    ASSIGN_OR_RETURN(const uint64_t free, kernels::CudaFreeMemoryBytes());
+    const double usable = kShare * static_cast<double>(free) - static_cast<double>(kHeadroom);
+    const double blocks = usable / (2.0 * block_bytes * layers_.size());
+    if (blocks < 1) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("DEVICE=cuda: no GPU memory left for the KV cache: ", free >> 20,
+                       " MiB free after the weights (set --kv_cache_mb to size it by hand)"));
+    }
+    kv_blocks_ = static_cast<int32_t>(std::min<double>(blocks, 0x7fffffff));
+  }
+  for (Layer& layer : layers_) {
+    ASSIGN_OR_RETURN(layer.keys, DeviceBuffer::Allocate(kv_blocks_ * block_bytes));
+    ASSIGN_OR_RETURN(layer.values, DeviceBuffer::Allocate(kv_blocks_ * block_bytes));
+    // Zeros, not whatever was there: a graph's padding sequences read block 0.
+    RETURN_IF_ERROR(layer.keys.Fill(0));
+    RETURN_IF_ERROR(layer.values.Fill(0));
+  }
+  graph_blocks_ =
+      std::min<int64_t>(kv_blocks_, (c.context_length + kv_block_tokens_ - 1) / kv_block_tokens_);
   return absl::OkStatus();
 }
 

@@ -35,7 +35,8 @@ namespace llm {
 class CudaBackend : public Backend {
  public:
   // Uploads `model` (loaded with LoadOptions::keep_stored_layout) to GPU 0 and allocates
-  // `kv_blocks` blocks of `kv_block_tokens` positions; `int8_weights` is USE_INT. An
+  // `kv_blocks` blocks of `kv_block_tokens` positions (0: as many as 90% of the memory
+  // the weights left allows, less 1.5 GiB for activations); `int8_weights` is USE_INT. An
   // error names what the GPU path does not support or what failed.
   static absl::StatusOr<std::unique_ptr<Backend>> Create(const LlamaModel& model, int32_t kv_blocks,
                                                          int64_t kv_block_tokens,
@@ -72,6 +73,9 @@ class CudaBackend : public Backend {
 
   CudaBackend(const LlamaModel& model, int32_t kv_blocks, int64_t kv_block_tokens);
   absl::Status Upload(bool int8_weights);
+  // The KV blocks of every layer, after the weights (so that an automatic size sees what
+  // they left), and the graphs' block-table width.
+  absl::Status AllocateKvCache();
   // `steps` with padding sequences up to `sequences` (a graph's bucket) and block tables
   // `max_blocks` wide; `decode` when each step is one token whose logits are wanted.
   StepInputs Plan(const std::vector<SequenceStep>& steps, int64_t sequences, int64_t max_blocks,
@@ -87,7 +91,7 @@ class CudaBackend : public Backend {
 
   const LlamaModel& model_;
   DeviceDescription description_;
-  const int32_t kv_blocks_;
+  int32_t kv_blocks_;  // 0 until AllocateKvCache sizes it, when asked to.
   const int64_t kv_block_tokens_;
   std::unique_ptr<kernels::CublasLtGemm> gemm_;
   kernels::DeviceBuffer embeddings_, output_norm_, inv_freq_;
