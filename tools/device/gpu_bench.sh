@@ -58,7 +58,7 @@ PY
   cat "$OUT/attention.txt" "$OUT/attention.err"
   echo
   echo "decode-sized products timed by the backend (SkinnyGemm against cuBLASLt)"
-  grep -ho 'product of .*' "$OUT/ours_bf16.err"
+  grep -ho 'timed a .*' "$OUT/ours_bf16.err"
   for batch in 1 32; do
     echo
     echo "decode step at batch $batch by kernel (4 layers, 3 steps; ncu)"

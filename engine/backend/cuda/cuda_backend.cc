@@ -239,7 +239,7 @@ absl::Status CudaBackend::Project(const Matrix& w, const void* x, void* y, int64
     if (flush.ok()) evict = [&] { return flush->Fill(0, stream); };
     ASSIGN_OR_RETURN(const float skinny_us, kernels::MinLaunchMicros(stream, 3, skinny, evict));
     ASSIGN_OR_RETURN(const float cublas_us, kernels::MinLaunchMicros(stream, 3, cublas, evict));
-    LLM_LOG(INFO) << "product of " << tokens << " tokens by " << w.rows << "x" << w.cols
+    LLM_LOG(INFO) << "timed a " << tokens << "-token product by " << w.rows << "x" << w.cols
                   << ": SkinnyGemm " << skinny_us << " us, cuBLASLt " << cublas_us << " us";
     choice = skinny_faster_.emplace(shape, skinny_us < cublas_us).first;
   }
