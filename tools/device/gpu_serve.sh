@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole stack on the GPU, run by gpu_checks.sh: two engines serve the same model, one
 # with DEVICE=cuda and one with DEVICE=cpu, each behind its own gateway, and the same
-# chat completions at temperature 0 go to both over the OpenAI API; the answers must be
-# the same text. Appends to $REPORT; the servers' logs land in $OUT.
+# chat completions at temperature 0 go to both over the OpenAI API; each answer is held
+# against the other and against transformers in f32 (reference_greedy.py --chat, with
+# the gguf package gpu_checks.sh installed in /tmp/site). Appends to $REPORT; the
+# servers' logs land in $OUT.
 #   gpu_serve.sh MODEL
 set -uo pipefail
 MODEL=$1
@@ -18,7 +20,10 @@ for device in cuda cpu; do
     >"$OUT/gateway_$device.log" 2>&1 &
   pids+=($!)
 done
-python3 - "$REPORT" <<'PY'
+questions=("What is the capital of France?" "Write a haiku about the sea." "List three prime numbers.")
+PYTHONPATH=/tmp/site timeout 120 python3 "$(dirname "${BASH_SOURCE[0]}")/reference_greedy.py" \
+  --chat "$MODEL" 48 "${questions[@]}" >"$OUT/reference_chat.txt" 2>"$OUT/reference_chat.err"
+python3 - "$REPORT" "$OUT/reference_chat.txt" "${questions[@]}" <<'PY'
 import json, sys, time, urllib.request
 
 def post(port, body):
@@ -41,16 +46,20 @@ lines = []
 if not (ready(8080) and ready(8081)):
     lines.append("- FAIL: the servers were not ready in 90 s (engine_*.log, gateway_*.log)")
 else:
-    for question in ["What is the capital of France?", "Write a haiku about the sea.",
-                     "List three prime numbers."]:
+    with open(sys.argv[2]) as f:
+        reference = [json.loads(line) for line in f]
+    for i, question in enumerate(sys.argv[3:]):
         body = {"model": "gpt-3.5-turbo", "temperature": 0, "max_tokens": 48,
                 "messages": [{"role": "user", "content": question}]}
         try:
             gpu, cpu = post(8080, body), post(8081, body)
             a, b = gpu["choices"][0]["message"]["content"], cpu["choices"][0]["message"]["content"]
-            verdict = "same" if a == b else f"DIFFERENT (cpu: {b!r})"
-            lines.append(f"- served chat '{question}': gpu {a!r}, "
-                         f"{gpu['usage']['completion_tokens']} tokens: {verdict}")
+            ref = reference[i] if i < len(reference) else None
+            lines.append(f"- served chat '{question}': gpu {a!r} ({gpu['usage']['completion_tokens']}"
+                         f" tokens); GPU {'=' if a == b else '!='} CPU, GPU {'=' if a == ref else '!='}"
+                         f" transformers, CPU {'=' if b == ref else '!='} transformers")
+            if a != b or a != ref:
+                lines.append(f"  cpu {b!r}; transformers {ref!r}")
         except Exception as error:  # Reported, not raised: the other checks go on.
             lines.append(f"- FAIL served chat '{question}': {error}")
 with open(sys.argv[1], "a") as report:

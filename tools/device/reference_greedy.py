@@ -5,11 +5,15 @@ the gguf package (any type it reads) and the Q/K rows put back in Hugging Face's
 so the reference needs no GGUF support from transformers itself.
 
   reference_greedy.py MODEL.gguf TOKENS PROMPT...
+  reference_greedy.py --chat MODEL.gguf TOKENS MESSAGE...
 Prints one line per prompt: the prompt's TOKENS greedy token ids, space-separated (the
 prompt tokenized without special tokens, as the engine does when the model asks for no
-BOS). Runs on the GPU when torch sees one.
+BOS). With --chat, each message is a user's chat turn rendered with the model's own chat
+template, the answer stops at end-of-sequence as a served one does, and the line is its
+text as a JSON string. Runs on the GPU when torch sees one.
 """
 
+import json
 import os
 import sys
 
@@ -71,7 +75,9 @@ def load(path):
 
 
 def main():
-    path, count, prompts = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+    chat = sys.argv[1] == "--chat"
+    args = sys.argv[2:] if chat else sys.argv[1:]
+    path, count, prompts = args[0], int(args[1]), args[2:]
     tokenizer = AutoTokenizer.from_pretrained(os.path.dirname(os.path.abspath(path)),
                                               gguf_file=os.path.basename(path))
     reader, model = load(path)
@@ -79,11 +85,22 @@ def main():
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model.to(device)
     for prompt in prompts:
-        ids = tokenizer(prompt, add_special_tokens=add_bos)["input_ids"]
+        if chat:
+            ids = tokenizer.apply_chat_template(
+                [{"role": "user", "content": prompt}], add_generation_prompt=True,
+                chat_template=field(reader, "tokenizer.chat_template"))
+            limits = {"eos_token_id": field(reader, "tokenizer.ggml.eos_token_id")}
+        else:
+            ids = tokenizer(prompt, add_special_tokens=add_bos)["input_ids"]
+            limits = {"min_new_tokens": count}
         with torch.no_grad():
             out = model.generate(torch.tensor([ids], device=device), max_new_tokens=count,
-                                 min_new_tokens=count, do_sample=False, pad_token_id=0)
-        print(" ".join(str(t) for t in out[0, len(ids):].tolist()), flush=True)
+                                 do_sample=False, pad_token_id=0, **limits)
+        new = out[0, len(ids):].tolist()
+        if chat:
+            print(json.dumps(tokenizer.decode(new, skip_special_tokens=True)), flush=True)
+        else:
+            print(" ".join(str(t) for t in new), flush=True)
 
 
 if __name__ == "__main__":
