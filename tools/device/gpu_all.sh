@@ -10,7 +10,7 @@ RESULTS=${OUT:-/tmp/gpu_results}
 WORK=/tmp/gpu_work
 mkdir -p "$RESULTS" "$WORK"
 bash tools/device/unpack.sh || exit 1
-OUT=$WORK timeout "${CHECKS_TIMEOUT:-200}" bash tools/device/gpu_checks.sh
-OUT=$WORK timeout "${BENCH_TIMEOUT:-280}" bash tools/device/gpu_bench.sh
+OUT=$WORK timeout "${CHECKS_TIMEOUT:-150}" bash tools/device/gpu_checks.sh
+OUT=$WORK timeout "${BENCH_TIMEOUT:-400}" bash tools/device/gpu_bench.sh
 cp "$WORK/report.md" "$WORK/bench.md" "$RESULTS/" 2>/dev/null
 tar -C "$WORK" --exclude='*.gguf' -czf "$RESULTS/logs.tgz" .
