@@ -107,7 +107,7 @@ int Run(int argc, char** argv) {
   LLM_LOG(INFO) << "gRPC on " << listen.ToString() << ", metrics on " << metrics_listen.ToString()
                 << "; loading " << source.path;
 
-  const DeviceKind device = ValueOrExit(ResolveDevice(config.device), "device");
+  DeviceKind device = ValueOrExit(ResolveDevice(config.device), "device");
   const absl::Time load_start = absl::Now();
   std::unique_ptr<LoadedModel> loaded =
       ValueOrExit(LoadModel(source, config, device == DeviceKind::kCuda), "model");
@@ -120,15 +120,28 @@ int Run(int argc, char** argv) {
       .step_tokens = absl::GetFlag(FLAGS_step_tokens),
       .kv_cache_bytes = kv_cache_mb > 0 ? kv_cache_mb << 20 : SchedulerLimits{}.kv_cache_bytes,
       .kv_block_tokens = absl::GetFlag(FLAGS_kv_block_tokens)};
-  // 0 blocks asks the CUDA backend to size the cache from the memory the weights leave.
-  const int32_t kv_blocks = kv_cache_mb == 0 && device == DeviceKind::kCuda
-                                ? 0
-                                : KvBlocks::CountFor(loaded->model->config(), limits.kv_cache_bytes,
-                                                     limits.kv_block_tokens);
-  std::unique_ptr<Backend> backend =
-      ValueOrExit(CreateBackend(device, loaded->Shards(), absl::GetFlag(FLAGS_threads), kv_blocks,
-                                limits.kv_block_tokens, config.use_int8),
-                  "DEVICE");
+  auto create_backend = [&] {
+    // 0 blocks asks the CUDA backend to size the cache from the memory the weights leave.
+    const int32_t kv_blocks =
+        kv_cache_mb == 0 && device == DeviceKind::kCuda
+            ? 0
+            : KvBlocks::CountFor(loaded->model->config(), limits.kv_cache_bytes,
+                                 limits.kv_block_tokens);
+    return CreateBackend(device, loaded->Shards(), absl::GetFlag(FLAGS_threads), kv_blocks,
+                         limits.kv_block_tokens, config.use_int8);
+  };
+  absl::StatusOr<std::unique_ptr<Backend>> created = create_backend();
+  // DEVICE=auto must not turn away a model the CPU serves: what the GPU path does not
+  // support yet runs on the CPU, saying why (DEVICE=cuda still stops).
+  if (!created.ok() && absl::IsUnimplemented(created.status()) && config.device == "auto" &&
+      device == DeviceKind::kCuda) {
+    LLM_LOG(WARNING) << created.status().message() << "; DEVICE=auto runs it on the CPU";
+    device = DeviceKind::kCpu;
+    loaded.reset();  // The CPU lays the weights out its own way: load them again.
+    loaded = ValueOrExit(LoadModel(source, config, /*cuda=*/false), "model");
+    created = create_backend();
+  }
+  std::unique_ptr<Backend> backend = ValueOrExit(std::move(created), "DEVICE");
   const DeviceDescription described = backend->Describe();
   LLM_LOG(INFO) << "computing on " << described.kind << " (" << described.name << ")";
   engine_service.SetModel(std::move(loaded), std::move(backend), limits);
