@@ -3,7 +3,8 @@
 # with DEVICE=cuda and one with DEVICE=cpu, each behind its own gateway, and the same
 # chat completions at temperature 0 go to both over the OpenAI API; each answer is held
 # against the other and against transformers in f32 (reference_greedy.py --chat, with
-# the gguf package gpu_checks.sh installed in /tmp/site). Appends to $REPORT; the
+# the gguf package gpu_checks.sh installed in /tmp/site). Then an engine with DEVICE=auto
+# and a setting the GPU path refuses must fall back to the CPU. Appends to $REPORT; the
 # servers' logs land in $OUT.
 #   gpu_serve.sh MODEL
 set -uo pipefail
@@ -66,3 +67,18 @@ with open(sys.argv[1], "a") as report:
     report.write("\n".join(lines) + "\n")
 PY
 grep -h "computing on" "$OUT"/engine_*.log | sed 's/^/- /' >>"$REPORT"
+
+# DEVICE=auto with a setting the GPU path refuses (TENSOR_PARALLEL=3: the default model's
+# 3 kv heads split evenly) must serve on the CPU, saying why.
+TENSOR_PARALLEL=3 MODEL_PATH=$MODEL "$BIN/engine_server" --listen=127.0.0.1:50052 \
+  --metrics_listen=127.0.0.1:9092 >"$OUT/engine_auto.log" 2>&1 &
+auto=$!
+for _ in $(seq 120); do
+  grep -q "serving " "$OUT/engine_auto.log" && break
+  kill -0 "$auto" 2>/dev/null || break
+  sleep 0.5
+done
+kill "$auto" 2>/dev/null
+echo "- DEVICE=auto, TENSOR_PARALLEL=3: $(grep -o 'computing on [a-z]*' "$OUT/engine_auto.log" ||
+  echo 'did not start (engine_auto.log)'); $(grep -o 'runs it on the CPU' "$OUT/engine_auto.log" ||
+  echo 'no fallback logged')" >>"$REPORT"
