@@ -3,17 +3,17 @@
 // written, write_kv_cache.h), with grouped-query heads (head h reads kv head
 // h / (heads / kv_heads)) and an optional sliding window:
 //   out[s, h, :] = Σ_p softmax_p(q[s, h, :] · k[p] / √head_dim) v[p]
-// Layout: q and out are [sequences, heads, head_dim] (q's rows q_token_stride apart); the caches
-// are one layer's blocks
-// ([kv_heads, block_tokens, head_dim] each); block_tables is int32 [sequences,
-// max_blocks]; context_lens int32 [sequences]; all on the device, in `dtype` where not
-// int32. head_dim is a multiple of 8 up to 256 (a lane reads 16 bytes of a row).
+// Layout: q and out are [sequences, heads, head_dim] (q's rows q_token_stride apart); the
+// caches are one layer's blocks ([kv_heads, block_tokens, head_dim] each); block_tables
+// is int32 [sequences, max_blocks]; context_lens int32 [sequences]; all on the device, in
+// `dtype` where not int32. head_dim is a multiple of 8 up to 256 (a lane reads 16 bytes of
+// a row).
 // Memory-bound: a thread block serves up to four query heads of one kv head, so that
 // grouped heads read their keys and values once, and reads a row per 16 lanes (at
 // head_dim 128) with 16-byte loads, four rows per lane group in flight, kept packed until
-// used. Short batches would leave most multiprocessors idle,
-// so the positions are split (flash-decoding): each split keeps its own running softmax
-// over every splits-th tile of 64 positions, and a second launch merges the splits.
+// used. Short batches would leave most multiprocessors idle, so the positions are split
+// (flash-decoding): each split keeps its own running softmax over every splits-th tile of
+// 64 positions, and a second launch merges the splits.
 #ifndef LLM_KERNELS_ATTENTION_PAGED_ATTENTION_DECODE_H_
 #define LLM_KERNELS_ATTENTION_PAGED_ATTENTION_DECODE_H_
 

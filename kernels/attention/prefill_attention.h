@@ -9,10 +9,10 @@
 // query row is kept in fp32 over tiles of keys and values staged in shared memory.
 // Layout: q and out are [total tokens, heads, head_dim], the sequences' tokens one after
 // another (q's rows q_token_stride apart); the caches are one layer's blocks ([kv_heads,
-// block_tokens, head_dim] each); block_tables is int32 [sequences, max_blocks]; q_starts int32
-// [sequences + 1] (exclusive prefix sums of q_lens); context_lens int32 [sequences]; all on the
-// device, in `dtype` where not int32. head_dim must be a multiple of 8 (16-byte loads of f16) up to
-// 256.
+// block_tokens, head_dim] each); block_tables is int32 [sequences, max_blocks]; q_starts
+// int32 [sequences + 1] (exclusive prefix sums of q_lens); context_lens int32
+// [sequences]; all on the device, in `dtype` where not int32. head_dim must be a multiple
+// of 8 (16-byte loads of f16) up to 256.
 #ifndef LLM_KERNELS_ATTENTION_PREFILL_ATTENTION_H_
 #define LLM_KERNELS_ATTENTION_PREFILL_ATTENTION_H_
 

@@ -1,12 +1,11 @@
 // Rotary position embeddings on the GPU: rotates every head of q ([tokens, heads,
 // head_dim], rows `token_stride` apart) and k ([tokens, kv_heads, head_dim], likewise) in
-// place by its token's position:
-// pair i turns by position · inv_freq[i], and cos and sin are scaled by
-// `attention_factor` (yarn; 1 otherwise). The scaling mode (linear, dynamic, llama3,
-// yarn, GGUF factors) lives in inv_freq, which the host computes as the CPU backend
-// does (engine/model/rope.h). Pairs are adjacent (x[2i], x[2i+1]; GGUF llama) or the two
-// halves of a head (x[i], x[i + head_dim/2]; HF). `positions` (int32 [tokens]) and
-// `inv_freq` (float [head_dim / 2]) are on the device; q and k use `dtype`.
+// place by its token's position: pair i turns by position · inv_freq[i], and cos and sin
+// are scaled by `attention_factor` (yarn; 1 otherwise). The scaling mode (linear,
+// dynamic, llama3, yarn, GGUF factors) lives in inv_freq, which the host computes as the
+// CPU backend does (engine/model/rope.h). Pairs are adjacent (x[2i], x[2i+1]; GGUF llama)
+// or the two halves of a head (x[i], x[i + head_dim/2]; HF). `positions` (int32 [tokens])
+// and `inv_freq` (float [head_dim / 2]) are on the device; q and k use `dtype`.
 #ifndef LLM_KERNELS_ROTARY_APPLY_ROTARY_H_
 #define LLM_KERNELS_ROTARY_APPLY_ROTARY_H_
 
