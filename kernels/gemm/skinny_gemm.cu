@@ -33,8 +33,8 @@ __device__ __forceinline__ void LoadFloats(const T* from, float (&to)[kCount]) {
 template <typename T, typename W>
 __global__ void __launch_bounds__(kWarps * 32)
     SkinnyGemmKernel(const T* __restrict__ x, const W* __restrict__ w,
-                     const float* __restrict__ scales, T* __restrict__ y, int64_t m, int64_t n,
-                     int64_t k) {
+                     const float* __restrict__ scales, const T* __restrict__ bias,
+                     T* __restrict__ y, int64_t m, int64_t n, int64_t k) {
   constexpr int kPerLoad = 16 / sizeof(W);
   const int lane = threadIdx.x % 32;
   const int64_t row = static_cast<int64_t>(blockIdx.x) * kWarps + threadIdx.x / 32;
@@ -72,6 +72,7 @@ __global__ void __launch_bounds__(kWarps * 32)
     }
   }
   const float scale = scales != nullptr ? scales[row] : 1.0f;
+  const float bias_value = bias != nullptr ? ToFloat(bias[row]) : 0.0f;
 #pragma unroll
   for (int t = 0; t < kTokens; ++t) {
     float total = sum[t];
@@ -79,15 +80,16 @@ __global__ void __launch_bounds__(kWarps * 32)
     for (int offset = 16; offset > 0; offset /= 2) {
       total += __shfl_xor_sync(0xffffffffu, total, offset);
     }
-    if (lane == 0 && t < tokens) y[(t0 + t) * n + row] = FromFloat<T>(total * scale);
+    if (lane == 0 && t < tokens) y[(t0 + t) * n + row] = FromFloat<T>(total * scale + bias_value);
   }
 }
 
 // Checks the arguments and launches the kernel with weights of type W (void: the
 // activations' type).
 template <typename W>
-absl::Status Launch(const char* name, const void* x, const void* w, const float* scales, void* y,
-                    int64_t m, int64_t n, int64_t k, DType dtype, cudaStream_t stream) {
+absl::Status Launch(const char* name, const void* x, const void* w, const float* scales,
+                    const void* bias, void* y, int64_t m, int64_t n, int64_t k, DType dtype,
+                    cudaStream_t stream) {
   if (x == nullptr || w == nullptr || y == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(name, ": null pointer"));
   }
@@ -104,9 +106,9 @@ absl::Status Launch(const char* name, const void* x, const void* w, const float*
                   static_cast<unsigned>((m + kTokens - 1) / kTokens));
   return DispatchDType(dtype, [&]<typename T>() {
     using Weight = std::conditional_t<std::is_same_v<W, int8_t>, int8_t, T>;
-    SkinnyGemmKernel<T, Weight>
-        <<<grid, kWarps * 32, 0, stream>>>(static_cast<const T*>(x), static_cast<const Weight*>(w),
-                                           scales, static_cast<T*>(y), m, n, k);
+    SkinnyGemmKernel<T, Weight><<<grid, kWarps * 32, 0, stream>>>(
+        static_cast<const T*>(x), static_cast<const Weight*>(w), scales,
+        static_cast<const T*>(bias), static_cast<T*>(y), m, n, k);
     return LaunchStatus(name);
   });
 }
@@ -114,14 +116,15 @@ absl::Status Launch(const char* name, const void* x, const void* w, const float*
 }  // namespace
 
 absl::Status SkinnyGemm(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k,
-                        DType dtype, cudaStream_t stream) {
-  return Launch<void>("SkinnyGemm", x, w, nullptr, y, m, n, k, dtype, stream);
+                        DType dtype, cudaStream_t stream, const void* bias) {
+  return Launch<void>("SkinnyGemm", x, w, nullptr, bias, y, m, n, k, dtype, stream);
 }
 
 absl::Status Int8WeightGemm(const void* x, const int8_t* q, const float* scales, void* y, int64_t m,
-                            int64_t n, int64_t k, DType dtype, cudaStream_t stream) {
+                            int64_t n, int64_t k, DType dtype, cudaStream_t stream,
+                            const void* bias) {
   if (scales == nullptr) return absl::InvalidArgumentError("Int8WeightGemm: null pointer");
-  return Launch<int8_t>("Int8WeightGemm", x, q, scales, y, m, n, k, dtype, stream);
+  return Launch<int8_t>("Int8WeightGemm", x, q, scales, bias, y, m, n, k, dtype, stream);
 }
 
 }  // namespace llm::kernels

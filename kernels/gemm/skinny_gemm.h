@@ -23,11 +23,13 @@ namespace llm::kernels {
 // Tokens one pass over the weights serves.
 inline constexpr int64_t kSkinnyGemmTokens = 8;
 
-// Enqueues the product on `stream`; an error for bad arguments or a failed launch.
+// Enqueues Y = X · Wᵀ (+ bias, [n] in dtype, when given) on `stream`; an error for bad
+// arguments or a failed launch.
 absl::Status SkinnyGemm(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k,
-                        DType dtype, cudaStream_t stream);
+                        DType dtype, cudaStream_t stream, const void* bias = nullptr);
 absl::Status Int8WeightGemm(const void* x, const int8_t* q, const float* scales, void* y, int64_t m,
-                            int64_t n, int64_t k, DType dtype, cudaStream_t stream);
+                            int64_t n, int64_t k, DType dtype, cudaStream_t stream,
+                            const void* bias = nullptr);
 
 }  // namespace llm::kernels
 

@@ -1,7 +1,7 @@
 // SkinnyGemm and Int8WeightGemm on the GPU against a float64 host product (of the
 // dequantized weights for INT8), for every activation dtype, with token counts that fill a
-// pass, leave a remainder, and span several passes, on fresh random non-zero inputs with a
-// poisoned output. Skips visibly without a GPU.
+// pass, leave a remainder, and span several passes, with and without a bias, on fresh
+// random non-zero inputs with a poisoned output. Skips visibly without a GPU.
 #include "kernels/gemm/skinny_gemm.h"
 
 #include <cmath>
@@ -51,9 +51,15 @@ TYPED_TEST(SkinnyGemmTest, MatchesTheFloat64Product) {
     absl::StatusOr<DeviceBuffer> dw =
         int8 ? DeviceBuffer::FromHost(q.data(), q.size())
              : DeviceBuffer::FromHost(plain.data(), plain.size() * sizeof(TypeParam));
+    std::vector<TypeParam> bias(kN);
+    for (TypeParam& b : bias) b = E::From(normal(rng));
     absl::StatusOr<DeviceBuffer> ds = DeviceBuffer::FromHost(scales.data(), kN * sizeof(float));
-    ASSERT_TRUE(dw.ok() && ds.ok());
+    absl::StatusOr<DeviceBuffer> db =
+        DeviceBuffer::FromHost(bias.data(), bias.size() * sizeof(TypeParam));
+    ASSERT_TRUE(dw.ok() && ds.ok() && db.ok());
     for (int64_t m : {1, 8, 13, 40}) {
+      const bool biased = m % 2 == 1;  // A bias with 1 and 13 tokens, none with 8 and 40.
+      const void* b = biased ? db->data() : nullptr;
       std::vector<TypeParam> x(m * kK);
       for (TypeParam& v : x) v = E::From(normal(rng));
       absl::StatusOr<DeviceBuffer> dx =
@@ -64,14 +70,14 @@ TYPED_TEST(SkinnyGemmTest, MatchesTheFloat64Product) {
       const absl::Status status =
           int8 ? Int8WeightGemm(dx->data(), static_cast<const int8_t*>(dw->data()),
                                 static_cast<const float*>(ds->data()), dy->data(), m, kN, kK,
-                                E::kDType, nullptr)
-               : SkinnyGemm(dx->data(), dw->data(), dy->data(), m, kN, kK, E::kDType, nullptr);
+                                E::kDType, nullptr, b)
+               : SkinnyGemm(dx->data(), dw->data(), dy->data(), m, kN, kK, E::kDType, nullptr, b);
       ASSERT_TRUE(status.ok()) << status;
       std::vector<TypeParam> y(m * kN);
       ASSERT_TRUE(dy->CopyToHost(y.data(), dy->size()).ok());
       for (int64_t t = 0; t < m; ++t) {
         for (int64_t r = 0; r < kN; ++r) {
-          double expected = 0;
+          double expected = biased ? E::To(bias[r]) : 0.0;
           for (int64_t c = 0; c < kK; ++c) expected += weights[r * kK + c] * E::To(x[t * kK + c]);
           const float got = E::To(y[t * kN + r]);
           ASSERT_NEAR(got, expected, 4 * E::kTolerance * (1.0 + std::fabs(expected)))

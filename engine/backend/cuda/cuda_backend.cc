@@ -69,10 +69,9 @@ absl::StatusOr<std::unique_ptr<Backend>> CudaBackend::Create(const LlamaModel& m
         "DEVICE=cuda: head_dim ", c.head_dim,
         " (decode attention reads rows in 16-byte pieces: a multiple of 8 up to 256)"));
   }
-  if (int8_weights && (c.qkv_bias || c.hidden_size % 16 != 0 || c.intermediate_size % 16 != 0)) {
+  if (int8_weights && (c.hidden_size % 16 != 0 || c.intermediate_size % 16 != 0)) {
     return absl::UnimplementedError(
-        "DEVICE=cuda: USE_INT needs hidden and MLP widths that are multiples of 16 and no Q/K/V "
-        "biases");
+        "DEVICE=cuda: USE_INT needs hidden and MLP widths that are multiples of 16");
   }
   std::unique_ptr<CudaBackend> backend(new CudaBackend(model, kv_blocks, kv_block_tokens));
   ASSIGN_OR_RETURN(backend->gemm_, kernels::CublasLtGemm::Create());
@@ -201,6 +200,7 @@ absl::Status CudaBackend::AllocateKvCache() {
 
 absl::Status CudaBackend::Project(const Matrix& w, const void* x, void* y, int64_t tokens,
                                   cudaStream_t stream, const DeviceBuffer* bias) {
+  const void* b = bias != nullptr && bias->size() > 0 ? bias->data() : nullptr;
   const void* weights = w.data.data();
   if (w.scales.size() > 0) {
     const auto* q = static_cast<const int8_t*>(w.data.data());
@@ -209,25 +209,21 @@ absl::Status CudaBackend::Project(const Matrix& w, const void* x, void* y, int64
     // bf16 for the tensor cores moves 5 bytes per weight whatever the tokens: past 40
     // tokens, widening moves less.
     if (tokens <= 40) {
-      return kernels::Int8WeightGemm(x, q, scales, y, tokens, w.rows, w.cols, kAct, stream);
+      return kernels::Int8WeightGemm(x, q, scales, y, tokens, w.rows, w.cols, kAct, stream, b);
     }
     RETURN_IF_ERROR(
         kernels::DequantizeInt8Rows(q, scales, int8_widened_.data(), w.rows, w.cols, kAct, stream));
     weights = int8_widened_.data();
   }
-  const bool biased = bias != nullptr && bias->size() > 0;
-  auto cublas = [&] {
-    return gemm_->Run(x, weights, y, tokens, w.rows, w.cols, kAct, stream,
-                      biased ? bias->data() : nullptr);
-  };
-  if (w.scales.size() > 0 || biased || tokens > kernels::kSkinnyGemmTokens) return cublas();
+  auto cublas = [&] { return gemm_->Run(x, weights, y, tokens, w.rows, w.cols, kAct, stream, b); };
+  if (w.scales.size() > 0 || tokens > kernels::kSkinnyGemmTokens) return cublas();
   // A decode-sized product streams the weights either way: through SkinnyGemm or
   // cuBLASLt, whichever this card runs faster for this shape. The first eager product of
   // a shape times both (a capture cannot time: it takes cuBLASLt until then), each run
   // after the L2 cache was overwritten, as a decode step finds it: another layer's weights
   // went through it since.
   auto skinny = [&] {
-    return kernels::SkinnyGemm(x, weights, y, tokens, w.rows, w.cols, kAct, stream);
+    return kernels::SkinnyGemm(x, weights, y, tokens, w.rows, w.cols, kAct, stream, b);
   };
   const auto shape = std::make_tuple(tokens, w.rows, w.cols);
   auto choice = skinny_faster_.find(shape);
