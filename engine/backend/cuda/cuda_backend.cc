@@ -39,6 +39,9 @@ uint16_t ToBf16(float x) {
   return static_cast<uint16_t>((bits + 0x7fff + ((bits >> 16) & 1)) >> 16);  // Nearest even.
 }
 
+// Elements of one token's row of the fused Q/K/V product: [q | k | v].
+int64_t QkvWidth(const ModelConfig& c) { return (c.num_heads + 2 * c.num_kv_heads) * c.head_dim; }
+
 absl::StatusOr<DeviceBuffer> UploadBf16(const std::vector<float>& values) {
   std::vector<uint16_t> bf16(values.size());
   std::transform(values.begin(), values.end(), bf16.begin(), ToBf16);
@@ -320,13 +323,12 @@ kernels::PagedAttentionShape CudaBackend::DecodeShape(const StepInputs& step) co
           .block_tokens = kv_block_tokens_,
           .max_blocks = step.max_blocks,
           .window = c.sliding_window,
-          .q_token_stride = (c.num_heads + 2 * c.num_kv_heads) * c.head_dim};
+          .q_token_stride = QkvWidth(c)};
 }
 
 absl::StatusOr<bool> CudaBackend::Prepare(Scratch& scratch, const StepInputs& step) {
   const ModelConfig& c = model_.config();
   const int64_t n = step.tokens, q_dim = c.num_heads * c.head_dim;
-  const int64_t kv_dim = c.num_kv_heads * c.head_dim;
   bool moved = false;
   auto reserve = [&](DeviceBuffer& buffer, size_t bytes) -> absl::Status {
     if (buffer.size() >= bytes) return absl::OkStatus();
@@ -337,7 +339,7 @@ absl::StatusOr<bool> CudaBackend::Prepare(Scratch& scratch, const StepInputs& st
   RETURN_IF_ERROR(reserve(scratch.inputs, step.bytes.size()));
   for (const auto& [buffer, elements] :
        {std::pair{&scratch.x, n * c.hidden_size}, std::pair{&scratch.residual, n * c.hidden_size},
-        std::pair{&scratch.qkv, n * (q_dim + 2 * kv_dim)}, std::pair{&scratch.attn, n * q_dim},
+        std::pair{&scratch.qkv, n * QkvWidth(c)}, std::pair{&scratch.attn, n * q_dim},
         std::pair{&scratch.gate_up, n * 2 * c.intermediate_size},
         std::pair{&scratch.act, n * c.intermediate_size},
         std::pair{&scratch.selected, step.rows * c.hidden_size}}) {
@@ -404,7 +406,7 @@ absl::Status CudaBackend::Enqueue(Scratch& b, const StepInputs& step, cudaStream
   RETURN_IF_ERROR(b.residual.Fill(0, stream));  // The first fused add starts the residual.
   // Each token's [q | k | v] row of the fused product: q, k and v are slices of it.
   const int64_t q_dim = c.num_heads * c.head_dim, kv_dim = c.num_kv_heads * c.head_dim;
-  const int64_t qkv_dim = q_dim + 2 * kv_dim;
+  const int64_t qkv_dim = QkvWidth(c);
   auto* q = static_cast<uint8_t*>(b.qkv.data());
   uint8_t* k = q + q_dim * kActBytes;
   uint8_t* v = k + kv_dim * kActBytes;
