@@ -20,32 +20,34 @@ namespace llm::kernels {
 template <typename T, typename Launch, typename Activation>
 void ExpectGatedActivationMatches(Launch launch, Activation act, uint32_t seed, float max_gate) {
   using E = Element<T>;
-  // Odd sizes: columns not a multiple of the warp, more rows than one wave.
-  constexpr int64_t kRows = 37;
-  constexpr int64_t kCols = 1003;
+  constexpr int64_t kRows = 37;  // More threads than one block has, at either width.
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> magnitude(0.05f, max_gate);
-  std::vector<T> input(kRows * 2 * kCols);
-  for (T& x : input) x = E::From(RandomSigned(rng, magnitude));
+  // 1003 columns take the kernel's one-element path; 1024 its 16-byte one.
+  for (const int64_t cols : {int64_t{1003}, int64_t{1024}}) {
+    SCOPED_TRACE(testing::Message() << cols << " columns");
+    std::vector<T> input(kRows * 2 * cols);
+    for (T& x : input) x = E::From(RandomSigned(rng, magnitude));
 
-  absl::StatusOr<DeviceBuffer> gate_up = DeviceBuffer::Allocate(input.size() * sizeof(T));
-  absl::StatusOr<DeviceBuffer> out = DeviceBuffer::Allocate(kRows * kCols * sizeof(T));
-  ASSERT_TRUE(gate_up.ok() && out.ok());
-  ASSERT_TRUE(gate_up->CopyFromHost(input.data(), gate_up->size()).ok());
-  ASSERT_TRUE(out->Fill(0xff).ok());
+    absl::StatusOr<DeviceBuffer> gate_up = DeviceBuffer::Allocate(input.size() * sizeof(T));
+    absl::StatusOr<DeviceBuffer> out = DeviceBuffer::Allocate(kRows * cols * sizeof(T));
+    ASSERT_TRUE(gate_up.ok() && out.ok());
+    ASSERT_TRUE(gate_up->CopyFromHost(input.data(), gate_up->size()).ok());
+    ASSERT_TRUE(out->Fill(0xff).ok());
 
-  ASSERT_TRUE(launch(gate_up->data(), out->data(), kRows, kCols, E::kDType, nullptr).ok());
-  std::vector<T> result(kRows * kCols);
-  ASSERT_TRUE(out->CopyToHost(result.data(), out->size()).ok());
+    ASSERT_TRUE(launch(gate_up->data(), out->data(), kRows, cols, E::kDType, nullptr).ok());
+    std::vector<T> result(kRows * cols);
+    ASSERT_TRUE(out->CopyToHost(result.data(), out->size()).ok());
 
-  for (int64_t r = 0; r < kRows; ++r) {
-    for (int64_t c = 0; c < kCols; ++c) {
-      const double g = E::To(input[r * 2 * kCols + c]);
-      const double u = E::To(input[r * 2 * kCols + kCols + c]);
-      const double expected = act(g) * u;
-      const double got = E::To(result[r * kCols + c]);
-      ASSERT_NEAR(got, expected, E::kTolerance * (1.0 + std::fabs(expected)))
-          << "row " << r << " col " << c << " gate " << g << " up " << u;
+    for (int64_t r = 0; r < kRows; ++r) {
+      for (int64_t c = 0; c < cols; ++c) {
+        const double g = E::To(input[r * 2 * cols + c]);
+        const double u = E::To(input[r * 2 * cols + cols + c]);
+        const double expected = act(g) * u;
+        const double got = E::To(result[r * cols + c]);
+        ASSERT_NEAR(got, expected, E::kTolerance * (1.0 + std::fabs(expected)))
+            << "row " << r << " col " << c << " gate " << g << " up " << u;
+      }
     }
   }
 }

@@ -1,41 +1,18 @@
-#include <algorithm>
-
+#include "kernels/activation/gated_activation.cuh"
 #include "kernels/activation/silu_and_mul.h"
-#include "kernels/common/cuda_status.h"
-#include "kernels/common/element.cuh"
 
 namespace llm::kernels {
 namespace {
 
-// One block per row; threads stride over the row's columns so loads coalesce.
-template <typename T>
-__global__ void SiluAndMulKernel(const T* __restrict__ gate_up, T* __restrict__ out, int64_t cols) {
-  const T* gate = gate_up + blockIdx.x * 2 * cols;
-  const T* up = gate + cols;
-  T* row_out = out + blockIdx.x * cols;
-  for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) {
-    const float g = ToFloat(gate[c]);
-    row_out[c] = FromFloat<T>(g / (1.0f + __expf(-g)) * ToFloat(up[c]));
-  }
-}
+struct Silu {
+  __device__ __forceinline__ float operator()(float g) const { return g / (1.0f + __expf(-g)); }
+};
 
 }  // namespace
 
 absl::Status SiluAndMul(const void* gate_up, void* out, int64_t rows, int64_t cols, DType dtype,
                         cudaStream_t stream) {
-  if (gate_up == nullptr || out == nullptr) {
-    return absl::InvalidArgumentError("SiluAndMul: null pointer");
-  }
-  if (rows < 0 || cols < 0 || rows > 0x7fffffff) {
-    return absl::InvalidArgumentError("SiluAndMul: bad shape");
-  }
-  if (rows == 0 || cols == 0) return absl::OkStatus();
-  const int threads = static_cast<int>(std::min<int64_t>(1024, (cols + 31) / 32 * 32));
-  return DispatchDType(dtype, [&]<typename T>() {
-    SiluAndMulKernel<T><<<static_cast<unsigned>(rows), threads, 0, stream>>>(
-        static_cast<const T*>(gate_up), static_cast<T*>(out), cols);
-    return LaunchStatus("SiluAndMulKernel");
-  });
+  return LaunchGatedActivation<Silu>("SiluAndMul", gate_up, out, rows, cols, dtype, stream);
 }
 
 }  // namespace llm::kernels

@@ -8,11 +8,9 @@
 namespace llm::kernels {
 namespace {
 
-constexpr int kWarps = 8;   // Output rows per block, one per warp.
-constexpr int kUnroll = 4;  // 16-byte weight loads per lane in flight.
-constexpr int kTokens = static_cast<int>(kSkinnyGemmTokens);
-
-__device__ __forceinline__ float ToFloat(int8_t x) { return static_cast<float>(x); }
+constexpr int kThreads = 256;  // Split one row group's k columns between them.
+constexpr int kRows = 4;       // Output rows per block: each activation load serves all.
+constexpr int kUnroll = 2;     // 16-byte loads per row and thread in flight.
 
 // `count` elements of T from 16-byte-aligned memory, as floats.
 template <typename T, int kCount>
@@ -26,62 +24,95 @@ __device__ __forceinline__ void LoadFloats(const T* from, float (&to)[kCount]) {
   for (int i = 0; i < kCount; ++i) to[i] = ToFloat(values[i]);
 }
 
-// Grid: x over groups of kWarps rows, y over groups of kTokens tokens. A lane reads
-// kPerLoad weights (16 bytes) per load, kUnroll loads apart by a warp's width, and keeps
-// one partial sum per token; the warp adds them up at the end, in a fixed order. W is the
-// weights' element type: T itself, or int8_t with a scale per row.
-template <typename T, typename W>
-__global__ void __launch_bounds__(kWarps * 32)
+// Grid: x over groups of kRows output rows, y over passes of kTokens tokens. The block's
+// threads split the rows' k columns in pieces of one 16-byte weight load: thread i takes
+// pieces i, i + kThreads, ... of each of the kRows rows, kUnroll pieces per row in flight,
+// so that every block issues its loads at once and a short block, not a long warp, is the
+// unit of work (no tail of lone warps on a small grid). A piece's activations, loaded once
+// per token, serve the kRows rows. Each thread keeps one partial sum per (row, token);
+// warps, then the block, add them in a fixed order. W is the weights' element type: T
+// itself, or int8_t with a scale per row.
+template <typename T, typename W, int kTokens>
+__global__ void __launch_bounds__(kThreads)
     SkinnyGemmKernel(const T* __restrict__ x, const W* __restrict__ w,
                      const float* __restrict__ scales, const T* __restrict__ bias,
                      T* __restrict__ y, int64_t m, int64_t n, int64_t k) {
   constexpr int kPerLoad = 16 / sizeof(W);
-  const int lane = threadIdx.x % 32;
-  const int64_t row = static_cast<int64_t>(blockIdx.x) * kWarps + threadIdx.x / 32;
-  if (row >= n) return;
+  const int64_t row0 = static_cast<int64_t>(blockIdx.x) * kRows;
   const int64_t t0 = static_cast<int64_t>(blockIdx.y) * kTokens;
-  const int64_t left = m - t0;
-  const int tokens = left < kTokens ? static_cast<int>(left) : kTokens;
-  float sum[kTokens] = {};
-  const W* weights = w + row * k;
-  for (int64_t c0 = lane * kPerLoad; c0 < k; c0 += 32 * kPerLoad * kUnroll) {
-    float wf[kUnroll][kPerLoad];
+  const int rows = n - row0 < kRows ? static_cast<int>(n - row0) : kRows;
+  const int tokens = m - t0 < kTokens ? static_cast<int>(m - t0) : kTokens;
+  const int64_t pieces = k / kPerLoad;
+  float sum[kRows][kTokens] = {};
+  for (int64_t p0 = threadIdx.x; p0 < pieces; p0 += kThreads * kUnroll) {
+    uint4 raw[kUnroll][kRows];
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
-      const int64_t c = c0 + u * 32 * kPerLoad;
-      if (c < k) {
-        LoadFloats<W, kPerLoad>(weights + c, wf[u]);
-      } else {
+      const int64_t p = p0 + u * kThreads;
 #pragma unroll
-        for (int i = 0; i < kPerLoad; ++i) wf[u][i] = 0.0f;
+      for (int r = 0; r < kRows; ++r) {
+        raw[u][r] = p < pieces && r < rows ? reinterpret_cast<const uint4*>(w + (row0 + r) * k)[p]
+                                           : make_uint4(0, 0, 0, 0);
       }
     }
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
-      const int64_t c = c0 + u * 32 * kPerLoad;
-      if (c >= k) break;
+      const int64_t p = p0 + u * kThreads;
+      if (p >= pieces) break;
+      float wf[kRows][kPerLoad];
+#pragma unroll
+      for (int r = 0; r < kRows; ++r) {
+        const W* values = reinterpret_cast<const W*>(&raw[u][r]);
+#pragma unroll
+        for (int i = 0; i < kPerLoad; ++i) wf[r][i] = ToFloat(values[i]);
+      }
 #pragma unroll
       for (int t = 0; t < kTokens; ++t) {
-        if (t < tokens) {
-          float xf[kPerLoad];
-          LoadFloats<T, kPerLoad>(x + (t0 + t) * k + c, xf);
+        if (t >= tokens) break;
+        float xf[kPerLoad];
+        LoadFloats<T, kPerLoad>(x + (t0 + t) * k + p * kPerLoad, xf);
 #pragma unroll
-          for (int i = 0; i < kPerLoad; ++i) sum[t] = fmaf(wf[u][i], xf[i], sum[t]);
+        for (int r = 0; r < kRows; ++r) {
+#pragma unroll
+          for (int i = 0; i < kPerLoad; ++i) sum[r][t] = fmaf(wf[r][i], xf[i], sum[r][t]);
         }
       }
     }
   }
+  __shared__ float partial[kThreads / 32][kRows * kTokens];
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+#pragma unroll
+  for (int r = 0; r < kRows; ++r) {
+#pragma unroll
+    for (int t = 0; t < kTokens; ++t) {
+      float total = sum[r][t];
+#pragma unroll
+      for (int offset = 16; offset > 0; offset /= 2) {
+        total += __shfl_xor_sync(0xffffffffu, total, offset);
+      }
+      if (lane == 0) partial[warp][r * kTokens + t] = total;
+    }
+  }
+  __syncthreads();
+  if (threadIdx.x >= kRows * kTokens) return;
+  const int r = threadIdx.x / kTokens, t = threadIdx.x % kTokens;
+  if (r >= rows || t >= tokens) return;
+  float total = 0.0f;
+#pragma unroll
+  for (int i = 0; i < kThreads / 32; ++i) total += partial[i][threadIdx.x];
+  const int64_t row = row0 + r;
   const float scale = scales != nullptr ? scales[row] : 1.0f;
   const float bias_value = bias != nullptr ? ToFloat(bias[row]) : 0.0f;
-#pragma unroll
-  for (int t = 0; t < kTokens; ++t) {
-    float total = sum[t];
-#pragma unroll
-    for (int offset = 16; offset > 0; offset /= 2) {
-      total += __shfl_xor_sync(0xffffffffu, total, offset);
-    }
-    if (lane == 0 && t < tokens) y[(t0 + t) * n + row] = FromFloat<T>(total * scale + bias_value);
-  }
+  y[(t0 + t) * n + row] = FromFloat<T>(total * scale + bias_value);
+}
+
+// Launches the kernel instantiated for a pass of kTokens tokens.
+template <typename T, typename W, int kTokens>
+void LaunchPasses(const T* x, const W* w, const float* scales, const T* bias, T* y, int64_t m,
+                  int64_t n, int64_t k, cudaStream_t stream) {
+  const dim3 grid(static_cast<unsigned>((n + kRows - 1) / kRows),
+                  static_cast<unsigned>((m + kTokens - 1) / kTokens));
+  SkinnyGemmKernel<T, W, kTokens><<<grid, kThreads, 0, stream>>>(x, w, scales, bias, y, m, n, k);
 }
 
 // Checks the arguments and launches the kernel with weights of type W (void: the
@@ -102,13 +133,22 @@ absl::Status Launch(const char* name, const void* x, const void* w, const float*
     return absl::InvalidArgumentError(absl::StrCat(name, ": X and W must be 16-byte aligned"));
   }
   if (m == 0 || n == 0) return absl::OkStatus();
-  const dim3 grid(static_cast<unsigned>((n + kWarps - 1) / kWarps),
-                  static_cast<unsigned>((m + kTokens - 1) / kTokens));
   return DispatchDType(dtype, [&]<typename T>() {
     using Weight = std::conditional_t<std::is_same_v<W, int8_t>, int8_t, T>;
-    SkinnyGemmKernel<T, Weight><<<grid, kWarps * 32, 0, stream>>>(
-        static_cast<const T*>(x), static_cast<const Weight*>(w), scales,
-        static_cast<const T*>(bias), static_cast<T*>(y), m, n, k);
+    const auto* xt = static_cast<const T*>(x);
+    const auto* wt = static_cast<const Weight*>(w);
+    const auto* bt = static_cast<const T*>(bias);
+    auto* yt = static_cast<T*>(y);
+    // The fewest tokens per pass that serve m (a sum per row and token lives in registers).
+    if (m == 1) {
+      LaunchPasses<T, Weight, 1>(xt, wt, scales, bt, yt, m, n, k, stream);
+    } else if (m == 2) {
+      LaunchPasses<T, Weight, 2>(xt, wt, scales, bt, yt, m, n, k, stream);
+    } else if (m <= 4) {
+      LaunchPasses<T, Weight, 4>(xt, wt, scales, bt, yt, m, n, k, stream);
+    } else {
+      LaunchPasses<T, Weight, kSkinnyGemmTokens>(xt, wt, scales, bt, yt, m, n, k, stream);
+    }
     return LaunchStatus(name);
   });
 }

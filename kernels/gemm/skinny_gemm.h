@@ -1,8 +1,8 @@
 // Y = X · Wᵀ on the GPU for few tokens (decode steps), where a product is a stream of its
-// weights: each warp streams one output row's weights with 16-byte loads and multiplies
-// them with up to eight tokens' activations, so a pass reads each weight byte once. X is
-// [m, k], W is [n, k] (nn.Linear's [out, in]), Y is [m, n], all row-major, activations and
-// output in f16, bf16 or f32. Two weight formats:
+// weights: a block streams four output rows' weights with 16-byte loads, its threads
+// splitting the columns, and multiplies them with up to eight tokens' activations, so a
+// pass reads each weight byte once. X is [m, k], W is [n, k] (nn.Linear's [out, in]), Y is
+// [m, n], all row-major, activations and output in f16, bf16 or f32. Two weight formats:
 //   SkinnyGemm      W in the activations' type;
 //   Int8WeightGemm  USE_INT's INT8 rows with one f32 scale each (W = scale ⊙ Q), converted
 //                   to f32 in registers: half the bytes of bf16.
@@ -21,7 +21,7 @@
 namespace llm::kernels {
 
 // Tokens one pass over the weights serves.
-inline constexpr int64_t kSkinnyGemmTokens = 8;
+inline constexpr int kSkinnyGemmTokens = 8;
 
 // Enqueues Y = X · Wᵀ (+ bias, [n] in dtype, when given) on `stream`; an error for bad
 // arguments or a failed launch.

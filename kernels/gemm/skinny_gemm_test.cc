@@ -1,7 +1,9 @@
 // SkinnyGemm and Int8WeightGemm on the GPU against a float64 host product (of the
-// dequantized weights for INT8), for every activation dtype, with token counts that fill a
-// pass, leave a remainder, and span several passes, with and without a bias, on fresh
-// random non-zero inputs with a poisoned output. Skips visibly without a GPU.
+// dequantized weights for INT8), for every activation dtype, with token counts for each
+// pass size (1, 2, 4, 8) that fill a pass, leave a remainder, and span several passes, a
+// row count that leaves a partial block, and a width that takes each thread more than one
+// round of loads, with and without a bias, on fresh random non-zero inputs with a
+// poisoned output. Skips visibly without a GPU.
 #include "kernels/gemm/skinny_gemm.h"
 
 #include <cmath>
@@ -27,7 +29,7 @@ TYPED_TEST(SkinnyGemmTest, MatchesTheFloat64Product) {
   std::mt19937 rng(31);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::uniform_int_distribution<int> quant(-127, 127);
-  constexpr int64_t kN = 1003, kK = 1536;
+  constexpr int64_t kN = 515, kK = 4624;
   for (const bool int8 : {false, true}) {
     SCOPED_TRACE(int8 ? "INT8 weights" : "weights in the activations' type");
     // The weights as the product should see them, in double, and as stored.
@@ -57,8 +59,8 @@ TYPED_TEST(SkinnyGemmTest, MatchesTheFloat64Product) {
     absl::StatusOr<DeviceBuffer> db =
         DeviceBuffer::FromHost(bias.data(), bias.size() * sizeof(TypeParam));
     ASSERT_TRUE(dw.ok() && ds.ok() && db.ok());
-    for (int64_t m : {1, 8, 13, 40}) {
-      const bool biased = m % 2 == 1;  // A bias with 1 and 13 tokens, none with 8 and 40.
+    for (int64_t m : {1, 2, 3, 8, 13, 40}) {
+      const bool biased = m % 2 == 1;  // A bias with 1, 3 and 13 tokens.
       const void* b = biased ? db->data() : nullptr;
       std::vector<TypeParam> x(m * kK);
       for (TypeParam& v : x) v = E::From(normal(rng));

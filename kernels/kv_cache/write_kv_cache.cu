@@ -7,23 +7,27 @@
 namespace llm::kernels {
 namespace {
 
-// One block per token; threads stride over its kv_heads × head_dim values.
-template <typename T>
+// One thread per kVec adjacent values of one token's kv head, over a flat grid: a decode
+// step's few tokens still spread over the whole GPU.
+template <typename T, int kVec>
 __global__ void WriteKvCacheKernel(const T* __restrict__ keys, const T* __restrict__ values,
                                    const int64_t* __restrict__ slots, T* __restrict__ key_cache,
                                    T* __restrict__ value_cache, KvCacheShape shape) {
-  const int64_t slot = slots[blockIdx.x];
+  using Vector = Packet<T, kVec>;
+  const int64_t width = shape.kv_heads * shape.head_dim;  // Per token.
+  const int64_t per_token = width / kVec;
+  const int64_t index = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (index >= shape.tokens * per_token) return;
+  const int64_t token = index / per_token, i = index % per_token * kVec;
+  const int64_t slot = slots[token];
   if (slot < 0) return;
   const int64_t block = slot / shape.block_tokens, row = slot % shape.block_tokens;
-  const int64_t width = shape.kv_heads * shape.head_dim;
-  const int64_t in = blockIdx.x * (shape.token_stride > 0 ? shape.token_stride : width);
-  for (int64_t i = threadIdx.x; i < width; i += blockDim.x) {
-    const int64_t head = i / shape.head_dim, d = i % shape.head_dim;
-    const int64_t at =
-        ((block * shape.kv_heads + head) * shape.block_tokens + row) * shape.head_dim + d;
-    key_cache[at] = keys[in + i];
-    value_cache[at] = values[in + i];
-  }
+  const int64_t head = i / shape.head_dim, d = i % shape.head_dim;
+  const int64_t in = token * (shape.token_stride > 0 ? shape.token_stride : width) + i;
+  const int64_t at =
+      ((block * shape.kv_heads + head) * shape.block_tokens + row) * shape.head_dim + d;
+  *reinterpret_cast<Vector*>(key_cache + at) = *reinterpret_cast<const Vector*>(keys + in);
+  *reinterpret_cast<Vector*>(value_cache + at) = *reinterpret_cast<const Vector*>(values + in);
 }
 
 }  // namespace
@@ -41,12 +45,27 @@ absl::Status WriteKvCache(const void* keys, const void* values, const int64_t* s
     return absl::InvalidArgumentError("WriteKvCache: bad shape");
   }
   if (shape.tokens == 0) return absl::OkStatus();
-  const int64_t width = shape.kv_heads * shape.head_dim;
-  const int threads = static_cast<int>(std::min<int64_t>(1024, (width + 31) / 32 * 32));
+  constexpr int kThreads = 256;
+  const int64_t threads = shape.tokens * shape.kv_heads * shape.head_dim;
+  if ((threads + kThreads - 1) / kThreads > 0x7fffffff) {
+    return absl::InvalidArgumentError("WriteKvCache: too many tokens for one launch");
+  }
   return DispatchDType(dtype, [&]<typename T>() {
-    WriteKvCacheKernel<T><<<static_cast<unsigned>(shape.tokens), threads, 0, stream>>>(
-        static_cast<const T*>(keys), static_cast<const T*>(values), slots,
-        static_cast<T*>(key_cache), static_cast<T*>(value_cache), shape);
+    auto launch = [&]<int kVec>() {
+      const int64_t vectors = threads / kVec;
+      WriteKvCacheKernel<T, kVec>
+          <<<static_cast<unsigned>((vectors + kThreads - 1) / kThreads), kThreads, 0, stream>>>(
+              static_cast<const T*>(keys), static_cast<const T*>(values), slots,
+              static_cast<T*>(key_cache), static_cast<T*>(value_cache), shape);
+    };
+    // 16-byte packets where a head's row (and so every row, in and out) allows them.
+    const int64_t stride = shape.token_stride > 0 ? shape.token_stride : 0;
+    if (FitsWidePackets<T>(shape.head_dim, {keys, values, key_cache, value_cache}) &&
+        stride % kWidePacket<T> == 0) {
+      launch.template operator()<kWidePacket<T>>();
+    } else {
+      launch.template operator()<1>();
+    }
     return LaunchStatus("WriteKvCacheKernel");
   });
 }

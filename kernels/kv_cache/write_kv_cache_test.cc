@@ -1,12 +1,14 @@
 // WriteKvCache on the GPU: f16 keys and values, packed or slices of fused [q | k | v] rows,
 // land bit for bit in their slots, scattered over blocks in shuffled order, with a skipped
-// token leaving its slot untouched. Skips visibly without a GPU.
+// token leaving its slot untouched; with a head size the kernel copies in 16-byte packets
+// (64) and one it copies element by element (60). Skips visibly without a GPU.
 #include "kernels/kv_cache/write_kv_cache.h"
 
 #include <algorithm>
 #include <cstring>
 #include <numeric>
 #include <random>
+#include <tuple>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -17,24 +19,26 @@
 namespace llm::kernels {
 namespace {
 
-class WriteKvCacheTest : public testing::TestWithParam<bool> {};
+// The parameters: fused rows or packed ones, and the head size.
+class WriteKvCacheTest : public testing::TestWithParam<std::tuple<bool, int64_t>> {};
 
 TEST_P(WriteKvCacheTest, StoresEachTokenInItsSlot) {
   absl::StatusOr<int> devices = CudaDeviceCount();
   if (!devices.ok()) GTEST_SKIP() << "needs a GPU: " << devices.status().message();
 
-  const bool fused = GetParam();
-  constexpr int64_t kTokens = 40, kKvHeads = 3, kHeadDim = 64, kWidth = kKvHeads * kHeadDim;
+  const auto [fused, head_dim] = GetParam();
+  constexpr int64_t kTokens = 40, kKvHeads = 3;
+  const int64_t width = kKvHeads * head_dim;
   // Packed: the keys' rows, then the values'. Fused: each token's [q | k | v] row, as one
-  // Q/K/V product leaves them (a q of 2 · kWidth).
-  const int64_t stride = fused ? 4 * kWidth : 0;
+  // Q/K/V product leaves them (a q of 2 · width).
+  const int64_t stride = fused ? 4 * width : 0;
   const KvCacheShape shape{.tokens = kTokens,
                            .kv_heads = kKvHeads,
-                           .head_dim = kHeadDim,
+                           .head_dim = head_dim,
                            .block_tokens = 16,
                            .token_stride = stride};
-  const int64_t keys_at = fused ? 2 * kWidth : 0, values_at = fused ? 3 * kWidth : kTokens * kWidth;
-  const int64_t row_stride = fused ? stride : kWidth;
+  const int64_t keys_at = fused ? 2 * width : 0, values_at = fused ? 3 * width : kTokens * width;
+  const int64_t row_stride = fused ? stride : width;
   constexpr int32_t kBlocks = 6;
 
   // The sequence's blocks in a shuffled order; its last token is skipped (slot -1).
@@ -43,14 +47,14 @@ TEST_P(WriteKvCacheTest, StoresEachTokenInItsSlot) {
   std::mt19937 rng(5);
   std::shuffle(table.begin(), table.end(), rng);
   std::uniform_real_distribution<float> value(-2.0f, 2.0f);
-  std::vector<__half> rows(fused ? kTokens * stride : 2 * kTokens * kWidth);
+  std::vector<__half> rows(fused ? kTokens * stride : 2 * kTokens * width);
   for (__half& v : rows) v = Element<__half>::From(value(rng));
   std::vector<int64_t> slots(kTokens);
   for (int64_t t = 0; t < kTokens; ++t) {
     slots[t] = table[t / shape.block_tokens] * shape.block_tokens + t % shape.block_tokens;
   }
   slots.back() = -1;
-  const size_t cache_bytes = kBlocks * kKvHeads * shape.block_tokens * kHeadDim * 2;
+  const size_t cache_bytes = kBlocks * kKvHeads * shape.block_tokens * head_dim * 2;
   absl::StatusOr<DeviceBuffer> dr = DeviceBuffer::FromHost(rows.data(), rows.size() * 2);
   absl::StatusOr<DeviceBuffer> ds = DeviceBuffer::FromHost(slots.data(), slots.size() * 8);
   absl::StatusOr<DeviceBuffer> key_cache = DeviceBuffer::Allocate(cache_bytes);
@@ -71,18 +75,20 @@ TEST_P(WriteKvCacheTest, StoresEachTokenInItsSlot) {
   for (int64_t t = 0; t + 1 < kTokens; ++t) {
     const int64_t block = slots[t] / shape.block_tokens, row = slots[t] % shape.block_tokens;
     for (int64_t h = 0; h < kKvHeads; ++h) {
-      const int64_t at = ((block * kKvHeads + h) * shape.block_tokens + row) * kHeadDim;
-      const int64_t in = t * row_stride + h * kHeadDim;
-      ASSERT_EQ(std::memcmp(&gpu_keys[at], &rows[keys_at + in], kHeadDim * 2), 0) << t;
-      ASSERT_EQ(std::memcmp(&gpu_values[at], &rows[values_at + in], kHeadDim * 2), 0) << t;
+      const int64_t at = ((block * kKvHeads + h) * shape.block_tokens + row) * head_dim;
+      const int64_t in = t * row_stride + h * head_dim;
+      ASSERT_EQ(std::memcmp(&gpu_keys[at], &rows[keys_at + in], head_dim * 2), 0) << t;
+      ASSERT_EQ(std::memcmp(&gpu_values[at], &rows[values_at + in], head_dim * 2), 0) << t;
     }
   }
   const int64_t last = kTokens - 1;
   const int64_t block = table[last / shape.block_tokens], row = last % shape.block_tokens;
-  EXPECT_EQ(gpu_keys[(block * kKvHeads * shape.block_tokens + row) * kHeadDim], 0);
+  EXPECT_EQ(gpu_keys[(block * kKvHeads * shape.block_tokens + row) * head_dim], 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(PackedAndFused, WriteKvCacheTest, testing::Bool());
+INSTANTIATE_TEST_SUITE_P(PackedAndFused, WriteKvCacheTest,
+                         testing::Combine(testing::Bool(),
+                                          testing::Values(int64_t{64}, int64_t{60})));
 
 TEST(WriteKvCacheArgumentsTest, RejectsBadShapesWithoutTouchingTheDevice) {
   int dummy = 0;

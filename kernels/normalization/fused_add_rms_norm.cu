@@ -8,23 +8,37 @@
 namespace llm::kernels {
 namespace {
 
-// One block per row; threads stride over the row so loads coalesce. The second pass
-// re-reads the row the first just wrote (from L1/L2).
-template <typename T>
+// One block per row; thread i takes the row's vectors of kVec elements i, i + blockDim.x,
+// ... The second pass re-reads the residual the thread itself just wrote (from L1).
+template <typename T, int kVec>
 __global__ void FusedAddRmsNormKernel(T* __restrict__ x, T* __restrict__ residual,
                                       const T* __restrict__ weight, int64_t hidden, float eps) {
-  T* row_x = x + blockIdx.x * hidden;
-  T* row_residual = residual + blockIdx.x * hidden;
+  using Vector = Packet<T, kVec>;
+  auto* row_x = reinterpret_cast<Vector*>(x + blockIdx.x * hidden);
+  auto* row_residual = reinterpret_cast<Vector*>(residual + blockIdx.x * hidden);
+  const auto* weights = reinterpret_cast<const Vector*>(weight);
+  const int64_t vectors = hidden / kVec;
   float squares = 0.0f;
-  for (int64_t c = threadIdx.x; c < hidden; c += blockDim.x) {
-    const T sum = FromFloat<T>(ToFloat(row_x[c]) + ToFloat(row_residual[c]));
-    row_residual[c] = sum;
-    const float value = ToFloat(sum);
-    squares += value * value;
+  for (int64_t i = threadIdx.x; i < vectors; i += blockDim.x) {
+    const Vector a = row_x[i], b = row_residual[i];
+    Vector sum;
+#pragma unroll
+    for (int j = 0; j < kVec; ++j) {
+      sum.v[j] = FromFloat<T>(ToFloat(a.v[j]) + ToFloat(b.v[j]));
+      const float value = ToFloat(sum.v[j]);
+      squares += value * value;
+    }
+    row_residual[i] = sum;
   }
   const float inverse_rms = rsqrtf(BlockSum(squares) / static_cast<float>(hidden) + eps);
-  for (int64_t c = threadIdx.x; c < hidden; c += blockDim.x) {
-    row_x[c] = FromFloat<T>(ToFloat(row_residual[c]) * inverse_rms * ToFloat(weight[c]));
+  for (int64_t i = threadIdx.x; i < vectors; i += blockDim.x) {
+    const Vector r = row_residual[i], w = weights[i];
+    Vector out;
+#pragma unroll
+    for (int j = 0; j < kVec; ++j) {
+      out.v[j] = FromFloat<T>(ToFloat(r.v[j]) * inverse_rms * ToFloat(w.v[j]));
+    }
+    row_x[i] = out;
   }
 }
 
@@ -39,11 +53,20 @@ absl::Status FusedAddRmsNorm(void* x, void* residual, const void* weight, int64_
     return absl::InvalidArgumentError("FusedAddRmsNorm: bad shape or eps");
   }
   if (rows == 0 || hidden == 0) return absl::OkStatus();
-  const int threads = static_cast<int>(std::min<int64_t>(1024, (hidden + 31) / 32 * 32));
   return DispatchDType(dtype, [&]<typename T>() {
-    FusedAddRmsNormKernel<T><<<static_cast<unsigned>(rows), threads, 0, stream>>>(
-        static_cast<T*>(x), static_cast<T*>(residual), static_cast<const T*>(weight), hidden,
-        eps);
+    auto launch = [&]<int kVec>() {
+      const int64_t vectors = hidden / kVec;
+      const int threads = static_cast<int>(std::min<int64_t>(1024, (vectors + 31) / 32 * 32));
+      FusedAddRmsNormKernel<T, kVec><<<static_cast<unsigned>(rows), threads, 0, stream>>>(
+          static_cast<T*>(x), static_cast<T*>(residual), static_cast<const T*>(weight), hidden,
+          eps);
+    };
+    // 16-byte accesses where the rows allow them; else one element each.
+    if (FitsWidePackets<T>(hidden, {x, residual, weight})) {
+      launch.template operator()<kWidePacket<T>>();
+    } else {
+      launch.template operator()<1>();
+    }
     return LaunchStatus("FusedAddRmsNormKernel");
   });
 }

@@ -29,8 +29,10 @@ TYPED_TEST(FusedAddRmsNormTest, MatchesCpuMath) {
   if (!devices.ok()) GTEST_SKIP() << "needs a GPU: " << devices.status().message();
 
   using E = Element<TypeParam>;
-  // Odd sizes: a hidden size not a multiple of the warp, one wider than a block.
-  for (const int64_t hidden : {int64_t{1003}, int64_t{4099}}) {
+  // Odd sizes take the one-element path: a hidden size not a multiple of the warp, one
+  // wider than a block. Multiples of 8 take the 16-byte path, within one pass of the block
+  // and over more than one.
+  for (const int64_t hidden : {int64_t{1003}, int64_t{4099}, int64_t{4096}, int64_t{10240}}) {
     constexpr int64_t kRows = 37;
     constexpr float kEps = 1e-5f;
     std::mt19937 rng(static_cast<int>(hidden));

@@ -4,6 +4,8 @@
 // shape (32 query heads over 8 kv heads), at several batch sizes and context lengths.
 // Prints the time per launch and the bandwidth each reaches reading the keys and values
 // (the bytes attention must read): the CUDA backend's decode steps should use the faster.
+// Then the decode kernel with each number of splits forced, and the fastest: what the
+// splits heuristic (PagedAttentionDecodeSplits) is measured against.
 //   gpu_attention [--context 512] [--batches 1,8,32,64]
 #include <cuda_runtime_api.h>
 
@@ -70,7 +72,9 @@ int Run(int argc, char** argv) {
   constexpr int64_t kHeads = 32;
   std::printf("context %lld, head_dim %lld, bf16\n", static_cast<long long>(context),
               static_cast<long long>(kHeadDim));
-  std::printf("heads/kv  batch  splits  decode_us  prefill_us  decode_GB/s  prefill_GB/s\n");
+  std::printf(
+      "heads/kv  batch  splits  decode_us  prefill_us  decode_GB/s  prefill_GB/s  best_splits  "
+      "best_us\n");
   for (int64_t kv_heads : {int64_t{32}, int64_t{8}}) {
     const size_t cache_bytes = max_batch * per_sequence * kv_heads * kBlockTokens * kHeadDim * 2;
     absl::StatusOr<kernels::DeviceBuffer> keys = kernels::DeviceBuffer::Allocate(cache_bytes);
@@ -104,8 +108,11 @@ int Run(int argc, char** argv) {
                                                 .head_dim = kHeadDim,
                                                 .block_tokens = kBlockTokens,
                                                 .max_blocks = per_sequence};
+      // Room for the most splits, which the sweep below tries.
+      kernels::PagedAttentionShape widest = decode;
+      widest.splits = 16;
       absl::StatusOr<kernels::DeviceBuffer> workspace = kernels::DeviceBuffer::Allocate(
-          std::max<size_t>(1, kernels::PagedAttentionDecodeWorkspace(decode)));
+          std::max<size_t>(1, kernels::PagedAttentionDecodeWorkspace(widest)));
       if (!workspace.ok()) return 1;
       const kernels::PrefillAttentionShape prefill{.sequences = batch,
                                                    .heads = kHeads,
@@ -114,11 +121,26 @@ int Run(int argc, char** argv) {
                                                    .block_tokens = kBlockTokens,
                                                    .max_blocks = per_sequence,
                                                    .max_q_len = 1};
-      const double decode_s = TimeLaunches([&] {
-        return kernels::PagedAttentionDecode(q->data(), keys->data(), values->data(), table, length,
-                                             out->data(), decode, kernels::DType::kBF16,
-                                             workspace->data(), nullptr);
-      });
+      auto time_decode = [&](const kernels::PagedAttentionShape& shape) {
+        return TimeLaunches([&] {
+          return kernels::PagedAttentionDecode(q->data(), keys->data(), values->data(), table,
+                                               length, out->data(), shape, kernels::DType::kBF16,
+                                               workspace->data(), nullptr);
+        });
+      };
+      const double decode_s = time_decode(decode);
+      // The splits the heuristic might have chosen instead, and the fastest of them.
+      int64_t best_splits = 0;
+      double best_s = 0;
+      for (int64_t splits : {1, 2, 4, 8, 16}) {
+        kernels::PagedAttentionShape forced = decode;
+        forced.splits = splits;
+        const double s = time_decode(forced);
+        if (s > 0 && (best_splits == 0 || s < best_s)) {
+          best_splits = splits;
+          best_s = s;
+        }
+      }
       const double prefill_s = TimeLaunches([&] {
         return kernels::PrefillAttention(q->data(), keys->data(), values->data(), table,
                                          static_cast<const int32_t*>(d_starts->data()), length,
@@ -126,11 +148,12 @@ int Run(int argc, char** argv) {
       });
       if (decode_s < 0 || prefill_s < 0) return 1;
       const double bytes = 2.0 * batch * context * kv_heads * kHeadDim * 2;
-      std::printf("%5lld/%-3lld %5lld  %6lld  %9.1f  %10.1f  %11.0f  %12.0f\n",
+      std::printf("%5lld/%-3lld %5lld  %6lld  %9.1f  %10.1f  %11.0f  %12.0f  %11lld  %7.1f\n",
                   static_cast<long long>(kHeads), static_cast<long long>(kv_heads),
                   static_cast<long long>(batch),
                   static_cast<long long>(kernels::PagedAttentionDecodeSplits(decode)),
-                  decode_s * 1e6, prefill_s * 1e6, bytes / decode_s / 1e9, bytes / prefill_s / 1e9);
+                  decode_s * 1e6, prefill_s * 1e6, bytes / decode_s / 1e9, bytes / prefill_s / 1e9,
+                  static_cast<long long>(best_splits), best_s * 1e6);
     }
   }
   return 0;

@@ -14,13 +14,16 @@ import csv
 import re
 import sys
 
-TIME = {"nsecond": 1e-9, "usecond": 1e-6, "msecond": 1e-3, "second": 1.0}
-BYTES = {"byte": 1.0, "Kbyte": 1e3, "Mbyte": 1e6, "Gbyte": 1e9, "Tbyte": 1e12}
+# ncu names units either way, by version.
+TIME = {"nsecond": 1e-9, "ns": 1e-9, "usecond": 1e-6, "us": 1e-6, "msecond": 1e-3, "ms": 1e-3,
+        "second": 1.0, "s": 1.0}
+BYTES = {"byte": 1.0, "Kbyte": 1e3, "Mbyte": 1e6, "Gbyte": 1e9, "Tbyte": 1e12, "B": 1.0, "KB": 1e3,
+         "MB": 1e6, "GB": 1e9, "TB": 1e12}
 
 
 def short_name(kernel):
     """'void llm::kernels::(anonymous namespace)::Foo<T, 16>(...)' -> 'Foo'."""
-    name = re.split(r"[<(]", kernel.replace("(anonymous namespace)::", ""))[0]
+    name = re.split(r"[<(]", re.sub(r"\(anonymous namespace\)::|<unnamed>::", "", kernel))[0]
     return name.split()[-1].split("::")[-1][:60]
 
 

@@ -86,9 +86,12 @@ def main():
     model.to(device)
     for prompt in prompts:
         if chat:
-            ids = tokenizer.apply_chat_template(
+            # Rendered to text and then tokenized, as the gateway and engine do (and since
+            # tokenize=True returns an Encoding, not ids, in newer transformers).
+            text = tokenizer.apply_chat_template(
                 [{"role": "user", "content": prompt}], add_generation_prompt=True,
-                chat_template=field(reader, "tokenizer.chat_template"))
+                tokenize=False, chat_template=field(reader, "tokenizer.chat_template"))
+            ids = tokenizer(text, add_special_tokens=add_bos)["input_ids"]
             limits = {"eos_token_id": field(reader, "tokenizer.ggml.eos_token_id")}
         else:
             ids = tokenizer(prompt, add_special_tokens=add_bos)["input_ids"]

@@ -112,10 +112,12 @@ TEST_P(CudaBackendTest, BatchedStepsGiveTheCpuBackendsLogits) {
       float scale = 0.0f;
       for (int64_t v = 0; v < vocab_; ++v) scale = std::max(scale, std::fabs(c[v]));
       for (int64_t v = 0; v < vocab_; ++v) {
-        // bf16 activations and weights on the GPU; f32 on the CPU (F16 weights, no
-        // 8-bit activations: a quantized model's CPU logits differ from the exact ones
-        // by more than the GPU's do).
-        ASSERT_NEAR(g[v], c[v], 0.03f * scale + 0.02f) << "step " << i << ", row " << row;
+        // bf16 activations (the residual stream included) and weights on the GPU, f32
+        // on the CPU (F16 weights, no 8-bit activations). Each rounding is 0.4%; over two
+        // layers of these random weights they reached 4.4% of the largest logit on an
+        // H200. A wrong offset, head or position moves logits by their whole size, and
+        // the greedy token is checked below.
+        ASSERT_NEAR(g[v], c[v], 0.06f * scale + 0.02f) << "step " << i << ", row " << row;
       }
       const int64_t best = std::max_element(c, c + vocab_) - c;
       std::vector<float> rest(c, c + vocab_);
