@@ -1,5 +1,6 @@
 #include <cublasLt.h>
 
+#include <algorithm>
 #include <map>
 #include <tuple>
 
@@ -22,7 +23,12 @@ absl::Status LtStatus(cublasStatus_t status, const char* what) {
 struct Plan {
   cublasLtMatmulDesc_t op = nullptr;
   cublasLtMatrixLayout_t w = nullptr, x = nullptr, y = nullptr;
-  cublasLtMatmulAlgo_t algo;
+  cublasLtMatmulAlgo_t algo;  // The one Run uses.
+  // The heuristic's, best first. (An array: nvcc's front end crashes on a std::vector
+  // of cuBLASLt's anonymous algorithm struct.)
+  static constexpr int kMaxCandidates = 8;
+  cublasLtMatmulAlgo_t candidates[kMaxCandidates];
+  int candidate_count = 0;
 
   ~Plan() {
     if (y != nullptr) cublasLtMatrixLayoutDestroy(y);
@@ -47,8 +53,8 @@ struct CublasLtGemm::State {
     if (handle != nullptr) cublasLtDestroy(handle);
   }
 
-  absl::StatusOr<const Plan*> PlanFor(int64_t m, int64_t n, int64_t k, DType dtype, DType y_dtype,
-                                      bool bias) {
+  absl::StatusOr<Plan*> PlanFor(int64_t m, int64_t n, int64_t k, DType dtype, DType y_dtype,
+                                bool bias) {
     const auto key = std::make_tuple(m, n, k, dtype, y_dtype, bias);
     auto it = plans.find(key);
     if (it != plans.end()) return it->second.get();
@@ -88,14 +94,14 @@ struct CublasLtGemm::State {
         !s.ok()) {
       return s;
     }
-    cublasLtMatmulHeuristicResult_t result;
+    cublasLtMatmulHeuristicResult_t results[Plan::kMaxCandidates];
     int found = 0;
     cublasStatus_t status =
         cublasLtMatmulPreferenceSetAttribute(preference, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
                                              &workspace_bytes, sizeof(workspace_bytes));
     if (status == CUBLAS_STATUS_SUCCESS) {
       status = cublasLtMatmulAlgoGetHeuristic(handle, plan.op, plan.w, plan.x, plan.y, plan.y,
-                                              preference, 1, &result, &found);
+                                              preference, Plan::kMaxCandidates, results, &found);
     }
     cublasLtMatmulPreferenceDestroy(preference);
     if (absl::Status s = LtStatus(status, "cublasLtMatmulAlgoGetHeuristic"); !s.ok()) return s;
@@ -103,7 +109,9 @@ struct CublasLtGemm::State {
       return absl::UnimplementedError(
           absl::StrCat("cuBLASLt has no algorithm for a ", m, "x", n, "x", k, " GEMM"));
     }
-    plan.algo = result.algo;
+    for (int i = 0; i < found; ++i) plan.candidates[i] = results[i].algo;
+    plan.candidate_count = found;
+    plan.algo = plan.candidates[0];
     return absl::OkStatus();
   }
 };
@@ -148,7 +156,7 @@ absl::Status CublasLtGemm::Run(const void* x, const void* w, void* y, int64_t m,
     return absl::InvalidArgumentError(
         "CublasLtGemm: f16 or bf16 inputs, output in their type or f32 (with a bias: their type)");
   }
-  absl::StatusOr<const Plan*> plan = state_->PlanFor(m, n, k, dtype, y_dtype, bias != nullptr);
+  absl::StatusOr<Plan*> plan = state_->PlanFor(m, n, k, dtype, y_dtype, bias != nullptr);
   if (!plan.ok()) return plan.status();
   if (bias != nullptr) {
     if (absl::Status s =
@@ -164,6 +172,39 @@ absl::Status CublasLtGemm::Run(const void* x, const void* w, void* y, int64_t m,
                                  &beta, y, (*plan)->y, y, (*plan)->y, &(*plan)->algo,
                                  state_->workspace, state_->workspace_bytes, stream),
                   "cublasLtMatmul");
+}
+
+absl::StatusOr<CublasLtGemm::Tuning> CublasLtGemm::Tune(const void* x, const void* w, void* y,
+                                                        int64_t m, int64_t n, int64_t k,
+                                                        DType dtype, cudaStream_t stream,
+                                                        const void* bias, const Timer& time,
+                                                        int candidates) {
+  // Run checks the arguments and plans the shape.
+  if (absl::Status s = Run(x, w, y, m, n, k, dtype, stream, bias); !s.ok()) return s;
+  absl::StatusOr<Plan*> plan = state_->PlanFor(m, n, k, dtype, dtype, bias != nullptr);
+  if (!plan.ok()) return plan.status();
+  Plan& p = **plan;
+  Tuning tuning;
+  const cublasLtMatmulAlgo_t* best = nullptr;
+  const int count = std::min(candidates, p.candidate_count);
+  for (int i = 0; i < count; ++i) {
+    p.algo = p.candidates[i];
+    absl::StatusOr<float> us = time([&] { return Run(x, w, y, m, n, k, dtype, stream, bias); });
+    if (!us.ok()) continue;  // Some algorithms refuse some pointers' alignment.
+    if (i == 0) tuning.first_us = *us;
+    if (best == nullptr || *us < tuning.best_us) {
+      best = &p.candidates[i];
+      tuning.best_us = *us;
+    }
+    ++tuning.tried;
+  }
+  if (best == nullptr) {
+    p.algo = p.candidates[0];
+    return absl::InternalError(
+        absl::StrCat("CublasLtGemm::Tune: no algorithm ran a ", m, "x", n, "x", k, " product"));
+  }
+  p.algo = *best;
+  return tuning;
 }
 
 size_t CublasLtGemm::plans() const { return state_->plans.size(); }

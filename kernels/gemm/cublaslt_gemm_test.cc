@@ -1,14 +1,17 @@
 // CublasLtGemm on the GPU against a float64 host product, for f16 and bf16, on shapes of
 // a decode step (one token), a batch and a prefill, on fresh random non-zero inputs with
-// a poisoned output; a repeated shape reuses its plan. Skips visibly without a GPU,
-// where Create must fail cleanly instead.
+// a poisoned output; a repeated shape reuses its plan; every algorithm Tune times gives
+// the same product, and the one it keeps too. Skips visibly without a GPU, where Create
+// must fail cleanly instead.
 #include "kernels/gemm/cublaslt_gemm.h"
 
 #include <cmath>
+#include <functional>
 #include <random>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "kernels/common/cuda_stream.h"
 #include "kernels/common/device_buffer.h"
 #include "kernels/common/test_element.h"
 
@@ -112,6 +115,70 @@ TEST(CublasLtGemmVariantsTest, BiasAndF32Output) {
       ASSERT_NEAR(logits[i * kN + j], product, 1e-3 * (1 + std::fabs(product))) << i << "," << j;
     }
   }
+}
+
+TEST(CublasLtGemmTuneTest, EveryCandidateAndTheKeptOneComputeTheProduct) {
+  absl::StatusOr<int> devices = CudaDeviceCount();
+  if (!devices.ok()) GTEST_SKIP() << "needs a GPU: " << devices.status().message();
+  using E = Element<__nv_bfloat16>;
+  absl::StatusOr<std::unique_ptr<CublasLtGemm>> gemm = CublasLtGemm::Create();
+  ASSERT_TRUE(gemm.ok()) << gemm.status();
+  constexpr int64_t kM = 8, kN = 1024, kK = 2048;
+  std::mt19937 rng(9);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<__nv_bfloat16> x(kM * kK), w(kN * kK), bias(kN);
+  for (auto& v : x) v = E::From(normal(rng));
+  for (auto& v : w) v = E::From(normal(rng) * 0.05f);
+  for (auto& v : bias) v = E::From(normal(rng));
+  std::vector<double> expected(kM * kN);
+  for (int64_t i = 0; i < kM; ++i) {
+    for (int64_t j = 0; j < kN; ++j) {
+      double sum = E::To(bias[j]);
+      for (int64_t c = 0; c < kK; ++c) sum += double{E::To(x[i * kK + c])} * E::To(w[j * kK + c]);
+      expected[i * kN + j] = sum;
+    }
+  }
+  absl::StatusOr<DeviceBuffer> dx = DeviceBuffer::FromHost(x.data(), x.size() * 2);
+  absl::StatusOr<DeviceBuffer> dw = DeviceBuffer::FromHost(w.data(), w.size() * 2);
+  absl::StatusOr<DeviceBuffer> db = DeviceBuffer::FromHost(bias.data(), bias.size() * 2);
+  absl::StatusOr<DeviceBuffer> dy = DeviceBuffer::Allocate(kM * kN * 2);
+  ASSERT_TRUE(dx.ok() && dw.ok() && db.ok() && dy.ok());
+  // The relative RMS error of the product now in dy, against a poisoned start.
+  auto error = [&]() -> double {
+    std::vector<__nv_bfloat16> y(kM * kN);
+    EXPECT_TRUE(dy->CopyToHost(y.data(), dy->size()).ok());
+    double squared = 0, norm = 0;
+    for (int64_t i = 0; i < kM * kN; ++i) {
+      const double d = E::To(y[i]) - expected[i];
+      squared += d * d;
+      norm += expected[i] * expected[i];
+    }
+    return std::sqrt(squared / norm);  // NaN where an output went unwritten.
+  };
+  int timed = 0;
+  const CublasLtGemm::Timer time =
+      [&](const std::function<absl::Status()>& launch) -> absl::StatusOr<float> {
+    if (absl::Status s = dy->Fill(0xff); !s.ok()) return s;
+    absl::StatusOr<float> us = MinLaunchMicros(nullptr, 2, launch);
+    if (us.ok()) {
+      ++timed;
+      EXPECT_LT(error(), 1e-2) << "candidate " << timed;
+    }
+    return us;
+  };
+  absl::StatusOr<CublasLtGemm::Tuning> tuning = (*gemm)->Tune(
+      dx->data(), dw->data(), dy->data(), kM, kN, kK, DType::kBF16, nullptr, db->data(), time);
+  ASSERT_TRUE(tuning.ok()) << tuning.status();
+  EXPECT_EQ(tuning->tried, timed);
+  EXPECT_GE(timed, 1);
+  EXPECT_GT(tuning->best_us, 0.0f);
+  EXPECT_LE(tuning->best_us, tuning->first_us);
+  ASSERT_TRUE(dy->Fill(0xff).ok());
+  ASSERT_TRUE(
+      (*gemm)
+          ->Run(dx->data(), dw->data(), dy->data(), kM, kN, kK, DType::kBF16, nullptr, db->data())
+          .ok());
+  EXPECT_LT(error(), 1e-2) << "the algorithm kept";
 }
 
 TEST(CublasLtGemmSetupTest, FailsCleanlyWithoutAGpu) {

@@ -13,25 +13,39 @@ OUT=${OUT:-/tmp/gpu_bench}
 mkdir -p "$OUT"
 source "$(dirname "${BASH_SOURCE[0]}")/device_env.sh"
 BATCHES=${BATCHES:-1,8,32,64}
-# What the targets compare first (bf16 beside eager and compiled PyTorch), then the rest,
-# so that a run cut short keeps the figures that matter most.
-timeout 120 .device/bin/gpu_decode --batches "$BATCHES" >"$OUT/ours_bf16.txt" 2>"$OUT/ours_bf16.err"
-timeout 120 python3 tools/bench/gpu_decode_torch.py --batches "$BATCHES" >"$OUT/torch.txt" \
-  2>"$OUT/torch.err"
-timeout "${COMPILE_TIMEOUT:-150}" python3 tools/bench/gpu_decode_torch.py --compile \
-  --batches 32 >"$OUT/torch_compiled.txt" 2>"$OUT/torch_compiled.err"
-timeout 60 .device/bin/gpu_attention --batches "$BATCHES" >"$OUT/attention.txt" \
-  2>"$OUT/attention.err"
+# The parts to run (a lease short of time runs fewer), in this order: what the targets
+# compare first (bf16 beside eager and compiled PyTorch), then the rest, so that a run cut
+# short keeps the figures that matter most.
+PARTS=${PARTS:-ours,torch,compiled,attention,profile,int8}
+part() { [[ ",$PARTS," == *",$1,"* ]]; }
+if part ours; then
+  timeout 120 .device/bin/gpu_decode --batches "$BATCHES" >"$OUT/ours_bf16.txt" 2>"$OUT/ours_bf16.err"
+fi
+if part torch; then
+  timeout 120 python3 tools/bench/gpu_decode_torch.py --batches "$BATCHES" >"$OUT/torch.txt" \
+    2>"$OUT/torch.err"
+fi
+if part compiled; then
+  timeout "${COMPILE_TIMEOUT:-150}" python3 tools/bench/gpu_decode_torch.py --compile \
+    --batches 32 >"$OUT/torch_compiled.txt" 2>"$OUT/torch_compiled.err"
+fi
+if part attention; then
+  timeout 60 .device/bin/gpu_attention --batches "$BATCHES" >"$OUT/attention.txt" \
+    2>"$OUT/attention.err"
+fi
 # Where a decode step's time goes, kernel by kernel (Nsight Compute, 4 layers).
 NCU=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
 for batch in 1 32; do
+  part profile || break
   timeout 60 "${NCU:-ncu}" --clock-control none --profile-from-start off --csv \
     --metrics gpu__time_duration.sum,dram__bytes.sum --log-file "$OUT/ncu_b$batch.csv" \
     .device/bin/gpu_decode --layers 4 --steps 3 --batches "$batch" >/dev/null 2>"$OUT/ncu_b$batch.err"
   python3 tools/bench/ncu_summary.py "$OUT/ncu_b$batch.csv" >"$OUT/profile_b$batch.txt" 2>&1
 done
-timeout 120 .device/bin/gpu_decode --int8 --batches "$BATCHES" >"$OUT/ours_int8.txt" \
-  2>"$OUT/ours_int8.err"
+if part int8; then
+  timeout 120 .device/bin/gpu_decode --int8 --batches "$BATCHES" >"$OUT/ours_int8.txt" \
+    2>"$OUT/ours_int8.err"
+fi
 python3 - "$OUT" <<'PY' | tee "$OUT/bench.md"
 import pathlib, sys
 out = pathlib.Path(sys.argv[1])
@@ -57,13 +71,13 @@ PY
 {
   echo
   echo "decode attention, one layer ($(head -1 "$OUT/ours_bf16.txt"))"
-  cat "$OUT/attention.txt" "$OUT/attention.err"
+  cat "$OUT/attention.txt" "$OUT/attention.err" 2>/dev/null
   echo
   echo "decode-sized products timed by the backend (SkinnyGemm against cuBLASLt)"
   grep -ho 'timed a .*' "$OUT/ours_bf16.err"
   for batch in 1 32; do
     echo
     echo "decode step at batch $batch by kernel (4 layers, 3 steps; ncu)"
-    cat "$OUT/profile_b$batch.txt"
+    cat "$OUT/profile_b$batch.txt" 2>/dev/null
   done
 } | tee -a "$OUT/bench.md"

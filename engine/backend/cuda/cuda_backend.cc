@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <functional>
 #include <thread>
 #include <utility>
 
@@ -17,8 +16,6 @@
 #include "kernels/attention/prefill_attention.h"
 #include "kernels/common/device.h"
 #include "kernels/embedding/embedding_gather.h"
-#include "kernels/gemm/dequantize_int8.h"
-#include "kernels/gemm/skinny_gemm.h"
 #include "kernels/kv_cache/write_kv_cache.h"
 #include "kernels/normalization/fused_add_rms_norm.h"
 #include "kernels/rotary/apply_rotary.h"
@@ -28,8 +25,7 @@ namespace {
 
 using kernels::DeviceBuffer;
 
-// Activations, weights and the KV cache: bf16 has f32's range, so no model overflows.
-constexpr kernels::DType kAct = kernels::DType::kBF16;
+constexpr kernels::DType kAct = kGpuActivations;
 constexpr size_t kActBytes = 2;
 
 uint16_t ToBf16(float x) {
@@ -77,7 +73,6 @@ absl::StatusOr<std::unique_ptr<Backend>> CudaBackend::Create(const LlamaModel& m
         "DEVICE=cuda: USE_INT needs hidden and MLP widths that are multiples of 16");
   }
   std::unique_ptr<CudaBackend> backend(new CudaBackend(model, kv_blocks, kv_block_tokens));
-  ASSIGN_OR_RETURN(backend->gemm_, kernels::CublasLtGemm::Create());
   ASSIGN_OR_RETURN(backend->stream_, kernels::CudaStream::Create());
   RETURN_IF_ERROR(backend->Upload(int8_weights));
   RETURN_IF_ERROR(backend->AllocateKvCache());
@@ -95,8 +90,8 @@ absl::Status CudaBackend::Upload(bool int8_weights) {
   cpu::ThreadPool pool(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   // Rows of one or more stacked matrices (gate over up), decoded from any stored type.
   auto matrix = [&](std::vector<const cpu::WeightView*> parts,
-                    bool int8) -> absl::StatusOr<Matrix> {
-    Matrix m;
+                    bool int8) -> absl::StatusOr<GpuMatrix> {
+    GpuMatrix m;
     m.cols = parts[0]->cols;
     std::vector<std::pair<const cpu::WeightView*, int64_t>> rows;  // (part, row in part)
     for (const cpu::WeightView* part : parts) {
@@ -133,7 +128,7 @@ absl::Status CudaBackend::Upload(bool int8_weights) {
     }
     return m;
   };
-  Matrix embeddings;
+  GpuMatrix embeddings;
   ASSIGN_OR_RETURN(embeddings, matrix({&model_.embeddings()}, false));
   embeddings_ = std::move(embeddings.data);
   if (!c.tied_embeddings) {
@@ -158,15 +153,14 @@ absl::Status CudaBackend::Upload(bool int8_weights) {
     ASSIGN_OR_RETURN(layer.gate_up, matrix({&w.gate, &w.up}, int8_weights));
     ASSIGN_OR_RETURN(layer.down, matrix({&w.down}, int8_weights));
   }
-  if (int8_weights) {
-    int64_t largest = 0;
-    for (const Layer& l : layers_) {
-      for (const Matrix* m : {&l.qkv, &l.o, &l.gate_up, &l.down}) {
-        largest = std::max(largest, m->rows * m->cols);
-      }
+  // With USE_INT, room to widen the largest INT8 matrix to bf16 for the tensor cores.
+  int64_t largest = 0;
+  for (const Layer& l : layers_) {
+    for (const GpuMatrix* m : {&l.qkv, &l.o, &l.gate_up, &l.down}) {
+      largest = std::max(largest, m->rows * m->cols);
     }
-    ASSIGN_OR_RETURN(int8_widened_, DeviceBuffer::Allocate(largest * kActBytes));
   }
+  ASSIGN_OR_RETURN(products_, WeightProducts::Create(int8_weights ? largest : 0));
   return absl::OkStatus();
 }
 
@@ -199,50 +193,6 @@ absl::Status CudaBackend::AllocateKvCache() {
   graph_blocks_ =
       std::min<int64_t>(kv_blocks_, (c.context_length + kv_block_tokens_ - 1) / kv_block_tokens_);
   return absl::OkStatus();
-}
-
-absl::Status CudaBackend::Project(const Matrix& w, const void* x, void* y, int64_t tokens,
-                                  cudaStream_t stream, const DeviceBuffer* bias) {
-  const void* b = bias != nullptr && bias->size() > 0 ? bias->data() : nullptr;
-  const void* weights = w.data.data();
-  if (w.scales.size() > 0) {
-    const auto* q = static_cast<const int8_t*>(w.data.data());
-    const auto* scales = static_cast<const float*>(w.scales.data());
-    // The INT8 kernel reads each weight byte once per 8 tokens; widening the matrix to
-    // bf16 for the tensor cores moves 5 bytes per weight whatever the tokens: past 40
-    // tokens, widening moves less.
-    if (tokens <= 40) {
-      return kernels::Int8WeightGemm(x, q, scales, y, tokens, w.rows, w.cols, kAct, stream, b);
-    }
-    RETURN_IF_ERROR(
-        kernels::DequantizeInt8Rows(q, scales, int8_widened_.data(), w.rows, w.cols, kAct, stream));
-    weights = int8_widened_.data();
-  }
-  auto cublas = [&] { return gemm_->Run(x, weights, y, tokens, w.rows, w.cols, kAct, stream, b); };
-  if (w.scales.size() > 0 || tokens > kernels::kSkinnyGemmTokens) return cublas();
-  // A decode-sized product streams the weights either way: through SkinnyGemm or
-  // cuBLASLt, whichever this card runs faster for this shape. The first eager product of
-  // a shape times both (a capture cannot time: it takes cuBLASLt until then), each run
-  // after the L2 cache was overwritten, as a decode step finds it: another layer's weights
-  // went through it since.
-  auto skinny = [&] {
-    return kernels::SkinnyGemm(x, weights, y, tokens, w.rows, w.cols, kAct, stream, b);
-  };
-  const auto shape = std::make_tuple(tokens, w.rows, w.cols);
-  auto choice = skinny_faster_.find(shape);
-  if (choice == skinny_faster_.end()) {
-    if (kernels::IsCapturing(stream)) return cublas();
-    constexpr size_t kPastL2 = size_t{256} << 20;  // Twice the largest L2 (B200's 126 MB).
-    absl::StatusOr<DeviceBuffer> flush = DeviceBuffer::Allocate(kPastL2);
-    std::function<absl::Status()> evict;  // Without the memory to spare, timed warm.
-    if (flush.ok()) evict = [&] { return flush->Fill(0, stream); };
-    ASSIGN_OR_RETURN(const float skinny_us, kernels::MinLaunchMicros(stream, 3, skinny, evict));
-    ASSIGN_OR_RETURN(const float cublas_us, kernels::MinLaunchMicros(stream, 3, cublas, evict));
-    LLM_LOG(INFO) << "timed a " << tokens << "-token product by " << w.rows << "x" << w.cols
-                  << ": SkinnyGemm " << skinny_us << " us, cuBLASLt " << cublas_us << " us";
-    choice = skinny_faster_.emplace(shape, skinny_us < cublas_us).first;
-  }
-  return choice->second ? skinny() : cublas();
 }
 
 // A step as the kernels see it: its sizes, and its integer arrays (every token's id,
@@ -436,7 +386,8 @@ absl::Status CudaBackend::Enqueue(Scratch& b, const StepInputs& step, cudaStream
     // residual += x; x = RMSNorm(residual).
     RETURN_IF_ERROR(kernels::FusedAddRmsNorm(b.x.data(), b.residual.data(), layer.attn_norm.data(),
                                              n, hidden, c.rms_norm_eps, kAct, stream));
-    RETURN_IF_ERROR(Project(layer.qkv, b.x.data(), q, n, stream, &layer.qkv_bias));
+    RETURN_IF_ERROR(
+        products_->Run(layer.qkv, b.x.data(), q, n, &layer.qkv_bias, step.decode, stream));
     RETURN_IF_ERROR(kernels::ApplyRotary(q, k, input(step.positions),
                                          static_cast<const float*>(inv_freq_.data()), rotary, kAct,
                                          stream));
@@ -453,12 +404,15 @@ absl::Status CudaBackend::Enqueue(Scratch& b, const StepInputs& step, cudaStream
                                                 block_tables, input(step.q_starts), context_lens,
                                                 b.attn.data(), prefill, kAct, stream));
     }
-    RETURN_IF_ERROR(Project(layer.o, b.attn.data(), b.x.data(), n, stream));
+    RETURN_IF_ERROR(
+        products_->Run(layer.o, b.attn.data(), b.x.data(), n, nullptr, step.decode, stream));
     RETURN_IF_ERROR(kernels::FusedAddRmsNorm(b.x.data(), b.residual.data(), layer.ffn_norm.data(),
                                              n, hidden, c.rms_norm_eps, kAct, stream));
-    RETURN_IF_ERROR(Project(layer.gate_up, b.x.data(), b.gate_up.data(), n, stream));
+    RETURN_IF_ERROR(products_->Run(layer.gate_up, b.x.data(), b.gate_up.data(), n, nullptr,
+                                   step.decode, stream));
     RETURN_IF_ERROR(kernels::SiluAndMul(b.gate_up.data(), b.act.data(), n, ffn, kAct, stream));
-    RETURN_IF_ERROR(Project(layer.down, b.act.data(), b.x.data(), n, stream));
+    RETURN_IF_ERROR(
+        products_->Run(layer.down, b.act.data(), b.x.data(), n, nullptr, step.decode, stream));
   }
   RETURN_IF_ERROR(kernels::FusedAddRmsNorm(b.x.data(), b.residual.data(), output_norm_.data(), n,
                                            hidden, c.rms_norm_eps, kAct, stream));
@@ -470,8 +424,8 @@ absl::Status CudaBackend::Enqueue(Scratch& b, const StepInputs& step, cudaStream
     rows = b.selected.data();
   }
   const void* head = c.tied_embeddings ? embeddings_.data() : lm_head_.data.data();
-  return gemm_->Run(rows, head, b.logits.data(), step.rows, vocab, hidden, kAct,
-                    kernels::DType::kF32, stream);
+  return products_->gemm().Run(rows, head, b.logits.data(), step.rows, vocab, hidden, kAct,
+                               kernels::DType::kF32, stream);
 }
 
 void CudaBackend::CopyKvBlock(int32_t from, int32_t to) {

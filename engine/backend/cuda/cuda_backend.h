@@ -9,26 +9,23 @@
 // step of up to kernels::kMaxGraphBatch sequences is padded to its batch-size bucket and
 // replayed as that bucket's CUDA graph: one launch instead of hundreds. Weights are
 // uploaded once: every stored type is decoded on the host and stored as bf16, or with
-// USE_INT as INT8 with per-channel scales: products over up to 40 tokens read the INT8
-// weights directly (skinny_gemm.h), longer ones widen them to bf16 first. Decode-sized
-// bf16 products take SkinnyGemm or cuBLASLt, whichever was faster when timed on the card.
+// USE_INT as INT8 with per-channel scales. Each product picks its kernel as
+// weight_products.h says: decode steps' by timing on the card.
 #ifndef LLM_ENGINE_BACKEND_CUDA_CUDA_BACKEND_H_
 #define LLM_ENGINE_BACKEND_CUDA_CUDA_BACKEND_H_
 
 #include <memory>
-#include <tuple>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "engine/backend/backend.h"
+#include "engine/backend/cuda/weight_products.h"
 #include "engine/model/llama_model.h"
 #include "kernels/attention/paged_attention_decode.h"
 #include "kernels/common/cuda_graph.h"
 #include "kernels/common/cuda_stream.h"
 #include "kernels/common/device_buffer.h"
-#include "kernels/gemm/cublaslt_gemm.h"
 
 namespace llm {
 
@@ -49,15 +46,9 @@ class CudaBackend : public Backend {
   void CopyKvBlock(int32_t from, int32_t to) override;
 
  private:
-  // A weight matrix on the GPU: bf16 rows, or INT8 rows with one f32 scale per row.
-  struct Matrix {
-    kernels::DeviceBuffer data;
-    kernels::DeviceBuffer scales;  // Empty for bf16.
-    int64_t rows = 0, cols = 0;
-  };
   struct Layer {
     kernels::DeviceBuffer attn_norm, ffn_norm, qkv_bias;
-    Matrix qkv, o, gate_up, down;        // qkv: Q over K over V, one product for the three.
+    GpuMatrix qkv, o, gate_up, down;     // qkv: Q over K over V, one product for the three.
     kernels::DeviceBuffer keys, values;  // This layer's KV blocks.
   };
   // A step as the kernels see it (defined in the .cc).
@@ -86,22 +77,14 @@ class CudaBackend : public Backend {
   absl::StatusOr<bool> Prepare(Scratch& scratch, const StepInputs& step);
   // Launches the step's kernels on `stream`, leaving its logits in scratch.logits.
   absl::Status Enqueue(Scratch& scratch, const StepInputs& step, cudaStream_t stream);
-  absl::Status Project(const Matrix& w, const void* x, void* y, int64_t tokens, cudaStream_t stream,
-                       const kernels::DeviceBuffer* bias = nullptr);
 
   const LlamaModel& model_;
   DeviceDescription description_;
   int32_t kv_blocks_;  // 0 until AllocateKvCache sizes it, when asked to.
   const int64_t kv_block_tokens_;
-  std::unique_ptr<kernels::CublasLtGemm> gemm_;
+  std::unique_ptr<WeightProducts> products_;
   kernels::DeviceBuffer embeddings_, output_norm_, inv_freq_;
-  Matrix lm_head_;  // Empty when tied: the embeddings serve.
-  // With USE_INT, room for the largest INT8 matrix widened to bf16: products over many
-  // tokens run on the tensor cores.
-  kernels::DeviceBuffer int8_widened_;
-  // Per (tokens, rows, cols) of a decode-sized bf16 product: whether SkinnyGemm beat
-  // cuBLASLt when both were timed on this card.
-  absl::flat_hash_map<std::tuple<int64_t, int64_t, int64_t>, bool> skinny_faster_;
+  GpuMatrix lm_head_;  // Empty when tied: the embeddings serve.
   std::vector<Layer> layers_;
   kernels::CudaStream stream_;
   Scratch scratch_;  // Steps that run eagerly.
