@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "engine/model/llama_model.h"
 
 namespace llm {
@@ -36,8 +37,19 @@ class Backend {
   // each step's last token (of all its tokens with all_logits), vocab_size values each.
   virtual absl::Status Forward(const std::vector<SequenceStep>& steps, float* logits) = 0;
 
+  // Room for `floats` logits, for Forward to write into: the backend's own host memory,
+  // kept between calls (not cleared) and valid until the next call. A GPU backend's is
+  // page-locked, which its copies reach faster.
+  virtual absl::StatusOr<float*> LogitsBuffer(int64_t floats) {
+    logits_.resize(floats);
+    return logits_.data();
+  }
+
   // Copies KV block `from` into block `to` (copy on write of a shared block).
   virtual void CopyKvBlock(int32_t from, int32_t to) = 0;
+
+ private:
+  std::vector<float> logits_;  // LogitsBuffer's, unless overridden.
 };
 
 }  // namespace llm

@@ -127,9 +127,13 @@ void EngineLoop::Step() {
   }
   std::erase(running_, nullptr);
   const int64_t vocab = model_.model->config().vocab_size;
-  logits_.resize(rows * vocab);  // Kept between steps: no 3 MB to clear per step.
+  // The backend's memory, kept between steps: no 3 MB to clear per step.
+  absl::StatusOr<float*> logits_buffer = backend_->LogitsBuffer(rows * vocab);
+  float* step_logits = logits_buffer.value_or(nullptr);
   if (!steps.empty()) {
-    if (const absl::Status status = backend_->Forward(steps, logits_.data()); !status.ok()) {
+    absl::Status status = logits_buffer.status();
+    if (status.ok()) status = backend_->Forward(steps, step_logits);
+    if (!status.ok()) {
       LLM_LOG(ERROR) << "forward pass failed: " << status;
       for (Sequence* seq : stepped) {
         Finish(*seq, llm::v1::FINISH_REASON_ERROR,
@@ -144,7 +148,7 @@ void EngineLoop::Step() {
     Sequence& seq = *stepped[s];
     const auto fed = static_cast<int64_t>(steps[s].tokens.size());
     if (steps[s].all_logits) {
-      seq.AddPromptLogprobs(&logits_[(last_row[s] + 1 - fed) * vocab], fed, vocab,
+      seq.AddPromptLogprobs(&step_logits[(last_row[s] + 1 - fed) * vocab], fed, vocab,
                             *model_.tokenizer);
     }
     seq.position += fed;
@@ -159,7 +163,7 @@ void EngineLoop::Step() {
     }
     seq.forks = 0;
     // Sampling may modify its row: every choice but the last takes a copy.
-    const absl::Span<float> row = absl::MakeSpan(&logits_[last_row[s] * vocab], vocab);
+    const absl::Span<float> row = absl::MakeSpan(&step_logits[last_row[s] * vocab], vocab);
     for (Sequence* choice : choices) {
       std::vector<float> copy;
       absl::Span<float> logits = row;

@@ -92,7 +92,6 @@ class EngineLoop {
   BlockManager blocks_;
   const int64_t context_window_;
   std::vector<std::unique_ptr<Sequence>> running_;  // In arrival order.
-  std::vector<float> logits_;                       // The step's logits, [rows, vocab].
 
   mutable absl::Mutex mu_;
   std::deque<std::unique_ptr<Sequence>> waiting_ ABSL_GUARDED_BY(mu_);

@@ -189,8 +189,10 @@ int Run(int argc, char** argv) {
       for (int32_t& id : prompt) id = static_cast<int32_t>(rng() % c.vocab_size);
       prefill.push_back({prompt, 0, tables[s].data()});
     }
-    std::vector<float> logits(batch * c.vocab_size);
-    if (absl::Status s = (*backend)->Forward(prefill, logits.data()); !s.ok()) {
+    // Where the engine loop has the logits written: the backend's page-locked memory.
+    absl::StatusOr<float*> logits = (*backend)->LogitsBuffer(batch * c.vocab_size);
+    if (!logits.ok()) return std::fprintf(stderr, "%s\n", logits.status().ToString().c_str()), 1;
+    if (absl::Status s = (*backend)->Forward(prefill, *logits); !s.ok()) {
       return std::fprintf(stderr, "prefill: %s\n", s.ToString().c_str()), 1;
     }
     std::vector<double> times;
@@ -202,7 +204,7 @@ int Run(int argc, char** argv) {
             {{static_cast<int32_t>(rng() % c.vocab_size)}, context + i, tables[s].data()});
       }
       const auto t0 = std::chrono::steady_clock::now();
-      if (absl::Status s = (*backend)->Forward(decode, logits.data()); !s.ok()) {
+      if (absl::Status s = (*backend)->Forward(decode, *logits); !s.ok()) {
         return std::fprintf(stderr, "decode: %s\n", s.ToString().c_str()), 1;
       }
       times.push_back(Seconds(t0));

@@ -341,6 +341,15 @@ absl::Status CudaBackend::Forward(const std::vector<SequenceStep>& steps, float*
   return graph_scratch_.logits.CopyToHost(logits, sequences * vocab * sizeof(float));
 }
 
+absl::StatusOr<float*> CudaBackend::LogitsBuffer(int64_t floats) {
+  const size_t bytes = static_cast<size_t>(floats) * sizeof(float);
+  if (host_logits_.size() < bytes) {
+    // A little over, so that a few more rows next step do not reallocate.
+    ASSIGN_OR_RETURN(host_logits_, kernels::PinnedBuffer::Allocate(bytes + bytes / 4));
+  }
+  return static_cast<float*>(host_logits_.data());
+}
+
 absl::Status CudaBackend::Enqueue(Scratch& b, const StepInputs& step, cudaStream_t stream) {
   const ModelConfig& c = model_.config();
   const int64_t hidden = c.hidden_size, ffn = c.intermediate_size, vocab = c.vocab_size;

@@ -26,6 +26,7 @@
 #include "kernels/common/cuda_graph.h"
 #include "kernels/common/cuda_stream.h"
 #include "kernels/common/device_buffer.h"
+#include "kernels/common/pinned_buffer.h"
 
 namespace llm {
 
@@ -43,6 +44,7 @@ class CudaBackend : public Backend {
   DeviceDescription Describe() const override { return description_; }
   int32_t kv_blocks() const override { return kv_blocks_; }
   absl::Status Forward(const std::vector<SequenceStep>& steps, float* logits) override;
+  absl::StatusOr<float*> LogitsBuffer(int64_t floats) override;
   void CopyKvBlock(int32_t from, int32_t to) override;
 
  private:
@@ -87,7 +89,8 @@ class CudaBackend : public Backend {
   GpuMatrix lm_head_;  // Empty when tied: the embeddings serve.
   std::vector<Layer> layers_;
   kernels::CudaStream stream_;
-  Scratch scratch_;  // Steps that run eagerly.
+  Scratch scratch_;                    // Steps that run eagerly.
+  kernels::PinnedBuffer host_logits_;  // LogitsBuffer's.
   // Decode steps replayed as graphs: the buffers the graphs were captured with, a graph
   // per bucket, the buckets whose first step already ran (eagerly, so that cuBLASLt plans
   // their shapes outside a capture), and the block-table width they share (the context

@@ -58,10 +58,15 @@ class CudaBackendTest : public testing::TestWithParam<std::string> {
   std::vector<float> Run(Backend& backend, const std::vector<SequenceStep>& steps) {
     int64_t rows = 0;
     for (const SequenceStep& s : steps) rows += s.all_logits ? s.tokens.size() : 1;
-    std::vector<float> logits(rows * vocab_, NAN);
-    const absl::Status status = backend.Forward(steps, logits.data());
+    // Written where the engine loop has them written: the backend's own (for the GPU,
+    // page-locked) memory, poisoned first.
+    absl::StatusOr<float*> buffer = backend.LogitsBuffer(rows * vocab_);
+    EXPECT_TRUE(buffer.ok()) << buffer.status();
+    if (!buffer.ok()) return {};
+    std::fill(*buffer, *buffer + rows * vocab_, NAN);
+    const absl::Status status = backend.Forward(steps, *buffer);
     EXPECT_TRUE(status.ok()) << status;
-    return logits;
+    return std::vector<float>(*buffer, *buffer + rows * vocab_);
   }
 
   std::unique_ptr<LlamaModel> cpu_model_, gpu_model_;
