@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "kernels/common/cuda_status.h"
 #include "kernels/common/element.cuh"
+#include "kernels/common/launch.cuh"
 
 namespace llm::kernels {
 
@@ -17,6 +18,8 @@ template <typename T, int kVec, typename Activation>
 __global__ void GatedActivationKernel(const T* __restrict__ gate_up, T* __restrict__ out,
                                       int64_t rows, int64_t cols) {
   using Vector = Packet<T, kVec>;
+  WaitForPriorKernel();
+  AllowNextKernel();
   const int64_t vectors_per_row = cols / kVec;
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= rows * vectors_per_row) return;
@@ -48,16 +51,14 @@ absl::Status LaunchGatedActivation(const char* name, const void* gate_up, void* 
     auto launch = [&]<int kVec>() {
       const int64_t threads = rows * (cols / kVec);
       const auto blocks = static_cast<unsigned>((threads + kThreads - 1) / kThreads);
-      GatedActivationKernel<T, kVec, Activation><<<blocks, kThreads, 0, stream>>>(
-          static_cast<const T*>(gate_up), static_cast<T*>(out), rows, cols);
+      return LaunchKernel(name, GatedActivationKernel<T, kVec, Activation>, blocks, kThreads, 0,
+                          stream, static_cast<const T*>(gate_up), static_cast<T*>(out), rows, cols);
     };
     // 16-byte accesses where the rows allow them; else one element each.
     if (FitsWidePackets<T>(cols, {gate_up, out})) {
-      launch.template operator()<kWidePacket<T>>();
-    } else {
-      launch.template operator()<1>();
+      return launch.template operator()<kWidePacket<T>>();
     }
-    return LaunchStatus(name);
+    return launch.template operator()<1>();
   });
 }
 

@@ -6,6 +6,7 @@
 #include "kernels/attention/paged_attention_decode.h"
 #include "kernels/common/cuda_status.h"
 #include "kernels/common/element.cuh"
+#include "kernels/common/launch.cuh"
 
 namespace llm::kernels {
 namespace {
@@ -65,6 +66,8 @@ __global__ void __launch_bounds__(kThreads)
                                const int32_t* __restrict__ context_lens, T* __restrict__ out,
                                float* __restrict__ partials, PagedAttentionShape shape,
                                int splits) {
+  WaitForPriorKernel();
+  AllowNextKernel();
   constexpr int kGroups = 32 / kLanes;
   constexpr int kStep = kWarps * kGroups;  // Positions the block reads at once.
   const int head_dim = static_cast<int>(shape.head_dim);
@@ -242,6 +245,8 @@ __global__ void __launch_bounds__(kThreads)
 template <typename T>
 __global__ void CombineSplitsKernel(const float* __restrict__ partials, T* __restrict__ out,
                                     PagedAttentionShape shape, int splits) {
+  WaitForPriorKernel();
+  AllowNextKernel();
   const int64_t h = blockIdx.x, s = blockIdx.y;
   const int64_t first = (s * shape.heads + h) * splits;
   const float* stats = partials + shape.sequences * shape.heads * splits * shape.head_dim;
@@ -331,10 +336,10 @@ absl::Status PagedAttentionDecode(const void* q, const void* key_cache, const vo
   const int64_t chunks = shape.head_dim / kVector;
   return DispatchDType(dtype, [&]<typename T>() {
     auto args = [&](auto kernel) {
-      kernel<<<grid, kThreads, 0, stream>>>(
-          static_cast<const T*>(q), static_cast<const T*>(key_cache),
-          static_cast<const T*>(value_cache), block_tables, context_lens, static_cast<T*>(out),
-          partials, shape, splits);
+      return LaunchKernel("PagedAttentionDecodeKernel", kernel, grid, kThreads, 0, stream,
+                          static_cast<const T*>(q), static_cast<const T*>(key_cache),
+                          static_cast<const T*>(value_cache), block_tables, context_lens,
+                          static_cast<T*>(out), partials, shape, splits);
     };
     // Lanes per row: the smallest of 8, 16 and 32 that covers head_dim / 8; query heads
     // per block: 1, 2 or 4.
@@ -348,20 +353,14 @@ absl::Status PagedAttentionDecode(const void* q, const void* key_cache, const vo
           return args(PagedAttentionDecodeKernel<T, kLanes, kMaxGroup>);
       }
     };
-    if (chunks <= 8) {
-      for_heads.template operator()<8>();
-    } else if (chunks <= 16) {
-      for_heads.template operator()<16>();
-    } else {
-      for_heads.template operator()<32>();
-    }
-    if (absl::Status s = LaunchStatus("PagedAttentionDecodeKernel"); !s.ok() || splits == 1) {
-      return s;
-    }
-    CombineSplitsKernel<T>
-        <<<dim3(static_cast<unsigned>(shape.heads), static_cast<unsigned>(shape.sequences)), 128, 0,
-           stream>>>(partials, static_cast<T*>(out), shape, splits);
-    return LaunchStatus("CombineSplitsKernel");
+    absl::Status launched = chunks <= 8    ? for_heads.template operator()<8>()
+                            : chunks <= 16 ? for_heads.template operator()<16>()
+                                           : for_heads.template operator()<32>();
+    if (!launched.ok() || splits == 1) return launched;
+    return LaunchKernel(
+        "CombineSplitsKernel", CombineSplitsKernel<T>,
+        dim3(static_cast<unsigned>(shape.heads), static_cast<unsigned>(shape.sequences)), 128, 0,
+        stream, partials, static_cast<T*>(out), shape, splits);
   });
 }
 

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "kernels/common/cuda_status.h"
 #include "kernels/common/element.cuh"
+#include "kernels/common/launch.cuh"
 #include "kernels/gemm/skinny_gemm.h"
 
 namespace llm::kernels {
@@ -44,8 +45,8 @@ __global__ void __launch_bounds__(kThreads)
   const int tokens = m - t0 < kTokens ? static_cast<int>(m - t0) : kTokens;
   const int64_t pieces = k / kPerLoad;
   float sum[kRows][kTokens] = {};
-  for (int64_t p0 = threadIdx.x; p0 < pieces; p0 += kThreads * kUnroll) {
-    uint4 raw[kUnroll][kRows];
+  uint4 raw[kUnroll][kRows];
+  auto load_weights = [&](int64_t p0) {
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
       const int64_t p = p0 + u * kThreads;
@@ -55,6 +56,14 @@ __global__ void __launch_bounds__(kThreads)
                                            : make_uint4(0, 0, 0, 0);
       }
     }
+  };
+  // The first weights are the model's, written by no kernel: they stream in while the
+  // kernel before (which writes x) finishes.
+  load_weights(threadIdx.x);
+  WaitForPriorKernel();
+  AllowNextKernel();
+  for (int64_t p0 = threadIdx.x; p0 < pieces; p0 += kThreads * kUnroll) {
+    if (p0 != threadIdx.x) load_weights(p0);
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
       const int64_t p = p0 + u * kThreads;
@@ -108,11 +117,12 @@ __global__ void __launch_bounds__(kThreads)
 
 // Launches the kernel instantiated for a pass of kTokens tokens.
 template <typename T, typename W, int kTokens>
-void LaunchPasses(const T* x, const W* w, const float* scales, const T* bias, T* y, int64_t m,
-                  int64_t n, int64_t k, cudaStream_t stream) {
+absl::Status LaunchPasses(const T* x, const W* w, const float* scales, const T* bias, T* y,
+                          int64_t m, int64_t n, int64_t k, cudaStream_t stream) {
   const dim3 grid(static_cast<unsigned>((n + kRows - 1) / kRows),
                   static_cast<unsigned>((m + kTokens - 1) / kTokens));
-  SkinnyGemmKernel<T, W, kTokens><<<grid, kThreads, 0, stream>>>(x, w, scales, bias, y, m, n, k);
+  return LaunchKernel("SkinnyGemmKernel", SkinnyGemmKernel<T, W, kTokens>, grid, kThreads, 0,
+                      stream, x, w, scales, bias, y, m, n, k);
 }
 
 // Checks the arguments and launches the kernel with weights of type W (void: the
@@ -140,16 +150,10 @@ absl::Status Launch(const char* name, const void* x, const void* w, const float*
     const auto* bt = static_cast<const T*>(bias);
     auto* yt = static_cast<T*>(y);
     // The fewest tokens per pass that serve m (a sum per row and token lives in registers).
-    if (m == 1) {
-      LaunchPasses<T, Weight, 1>(xt, wt, scales, bt, yt, m, n, k, stream);
-    } else if (m == 2) {
-      LaunchPasses<T, Weight, 2>(xt, wt, scales, bt, yt, m, n, k, stream);
-    } else if (m <= 4) {
-      LaunchPasses<T, Weight, 4>(xt, wt, scales, bt, yt, m, n, k, stream);
-    } else {
-      LaunchPasses<T, Weight, kSkinnyGemmTokens>(xt, wt, scales, bt, yt, m, n, k, stream);
-    }
-    return LaunchStatus(name);
+    if (m == 1) return LaunchPasses<T, Weight, 1>(xt, wt, scales, bt, yt, m, n, k, stream);
+    if (m == 2) return LaunchPasses<T, Weight, 2>(xt, wt, scales, bt, yt, m, n, k, stream);
+    if (m <= 4) return LaunchPasses<T, Weight, 4>(xt, wt, scales, bt, yt, m, n, k, stream);
+    return LaunchPasses<T, Weight, kSkinnyGemmTokens>(xt, wt, scales, bt, yt, m, n, k, stream);
   });
 }
 

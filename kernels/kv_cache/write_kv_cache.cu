@@ -2,6 +2,7 @@
 
 #include "kernels/common/cuda_status.h"
 #include "kernels/common/element.cuh"
+#include "kernels/common/launch.cuh"
 #include "kernels/kv_cache/write_kv_cache.h"
 
 namespace llm::kernels {
@@ -14,6 +15,8 @@ __global__ void WriteKvCacheKernel(const T* __restrict__ keys, const T* __restri
                                    const int64_t* __restrict__ slots, T* __restrict__ key_cache,
                                    T* __restrict__ value_cache, KvCacheShape shape) {
   using Vector = Packet<T, kVec>;
+  WaitForPriorKernel();
+  AllowNextKernel();
   const int64_t width = shape.kv_heads * shape.head_dim;  // Per token.
   const int64_t per_token = width / kVec;
   const int64_t index = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -53,20 +56,18 @@ absl::Status WriteKvCache(const void* keys, const void* values, const int64_t* s
   return DispatchDType(dtype, [&]<typename T>() {
     auto launch = [&]<int kVec>() {
       const int64_t vectors = threads / kVec;
-      WriteKvCacheKernel<T, kVec>
-          <<<static_cast<unsigned>((vectors + kThreads - 1) / kThreads), kThreads, 0, stream>>>(
-              static_cast<const T*>(keys), static_cast<const T*>(values), slots,
-              static_cast<T*>(key_cache), static_cast<T*>(value_cache), shape);
+      return LaunchKernel("WriteKvCacheKernel", WriteKvCacheKernel<T, kVec>,
+                          static_cast<unsigned>((vectors + kThreads - 1) / kThreads), kThreads, 0,
+                          stream, static_cast<const T*>(keys), static_cast<const T*>(values), slots,
+                          static_cast<T*>(key_cache), static_cast<T*>(value_cache), shape);
     };
     // 16-byte packets where a head's row (and so every row, in and out) allows them.
     const int64_t stride = shape.token_stride > 0 ? shape.token_stride : 0;
     if (FitsWidePackets<T>(shape.head_dim, {keys, values, key_cache, value_cache}) &&
         stride % kWidePacket<T> == 0) {
-      launch.template operator()<kWidePacket<T>>();
-    } else {
-      launch.template operator()<1>();
+      return launch.template operator()<kWidePacket<T>>();
     }
-    return LaunchStatus("WriteKvCacheKernel");
+    return launch.template operator()<1>();
   });
 }
 

@@ -3,6 +3,7 @@
 #include "kernels/common/block_reduce.cuh"
 #include "kernels/common/cuda_status.h"
 #include "kernels/common/element.cuh"
+#include "kernels/common/launch.cuh"
 #include "kernels/normalization/fused_add_rms_norm.h"
 
 namespace llm::kernels {
@@ -14,6 +15,8 @@ template <typename T, int kVec>
 __global__ void FusedAddRmsNormKernel(T* __restrict__ x, T* __restrict__ residual,
                                       const T* __restrict__ weight, int64_t hidden, float eps) {
   using Vector = Packet<T, kVec>;
+  WaitForPriorKernel();
+  AllowNextKernel();
   auto* row_x = reinterpret_cast<Vector*>(x + blockIdx.x * hidden);
   auto* row_residual = reinterpret_cast<Vector*>(residual + blockIdx.x * hidden);
   const auto* weights = reinterpret_cast<const Vector*>(weight);
@@ -57,17 +60,15 @@ absl::Status FusedAddRmsNorm(void* x, void* residual, const void* weight, int64_
     auto launch = [&]<int kVec>() {
       const int64_t vectors = hidden / kVec;
       const int threads = static_cast<int>(std::min<int64_t>(1024, (vectors + 31) / 32 * 32));
-      FusedAddRmsNormKernel<T, kVec><<<static_cast<unsigned>(rows), threads, 0, stream>>>(
-          static_cast<T*>(x), static_cast<T*>(residual), static_cast<const T*>(weight), hidden,
-          eps);
+      return LaunchKernel("FusedAddRmsNormKernel", FusedAddRmsNormKernel<T, kVec>,
+                          static_cast<unsigned>(rows), threads, 0, stream, static_cast<T*>(x),
+                          static_cast<T*>(residual), static_cast<const T*>(weight), hidden, eps);
     };
     // 16-byte accesses where the rows allow them; else one element each.
     if (FitsWidePackets<T>(hidden, {x, residual, weight})) {
-      launch.template operator()<kWidePacket<T>>();
-    } else {
-      launch.template operator()<1>();
+      return launch.template operator()<kWidePacket<T>>();
     }
-    return LaunchStatus("FusedAddRmsNormKernel");
+    return launch.template operator()<1>();
   });
 }
 

@@ -2,6 +2,7 @@
 
 #include "kernels/common/cuda_status.h"
 #include "kernels/common/element.cuh"
+#include "kernels/common/launch.cuh"
 #include "kernels/rotary/apply_rotary.h"
 
 namespace llm::kernels {
@@ -13,6 +14,8 @@ template <typename T>
 __global__ void ApplyRotaryKernel(T* __restrict__ q, T* __restrict__ k,
                                   const int32_t* __restrict__ positions,
                                   const float* __restrict__ inv_freq, RotaryShape shape) {
+  WaitForPriorKernel();
+  AllowNextKernel();
   const int64_t half = shape.head_dim / 2;
   const int64_t pairs = (shape.heads + shape.kv_heads) * half;  // Per token.
   const int64_t index = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -56,10 +59,9 @@ absl::Status ApplyRotary(void* q, void* k, const int32_t* positions, const float
     return absl::InvalidArgumentError("ApplyRotary: too many tokens for one launch");
   }
   return DispatchDType(dtype, [&]<typename T>() {
-    ApplyRotaryKernel<T>
-        <<<static_cast<unsigned>((threads + kThreads - 1) / kThreads), kThreads, 0, stream>>>(
-            static_cast<T*>(q), static_cast<T*>(k), positions, inv_freq, shape);
-    return LaunchStatus("ApplyRotaryKernel");
+    return LaunchKernel("ApplyRotaryKernel", ApplyRotaryKernel<T>,
+                        static_cast<unsigned>((threads + kThreads - 1) / kThreads), kThreads, 0,
+                        stream, static_cast<T*>(q), static_cast<T*>(k), positions, inv_freq, shape);
   });
 }
 

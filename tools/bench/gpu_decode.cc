@@ -3,7 +3,9 @@
 // --int8), beside the HBM floor: the bytes a step must read (every weight once, every
 // sequence's keys and values) over the device-to-device copy bandwidth measured in the
 // same run. Prints one line per batch; tools/device/gpu_bench.sh sets it beside PyTorch.
-//   gpu_decode [--int8] [--context 512] [--steps 20] [--batches 1,8,32,64] [--layers 32]
+// --serial_launches turns off overlapped kernel launches (kernels/common/launch.h).
+//   gpu_decode [--int8] [--serial_launches] [--context 512] [--steps 20]
+//              [--batches 1,8,32,64] [--layers 32]
 #include <cuda_profiler_api.h>
 #include <cuda_runtime_api.h>
 
@@ -23,6 +25,7 @@
 #include "engine/backend/cuda/cuda_backend.h"
 #include "engine/model/llama_model.h"
 #include "kernels/common/device_buffer.h"
+#include "kernels/common/launch.h"
 
 namespace llm {
 namespace {
@@ -124,6 +127,8 @@ int Run(int argc, char** argv) {
     const std::string arg = argv[i];
     if (arg == "--int8") {
       int8 = true;
+    } else if (arg == "--serial_launches") {  // What overlapped launches gain.
+      kernels::SetOverlappedLaunches(false);
     } else if (arg == "--context" && i + 1 < argc) {
       context = std::stoll(argv[++i]);
     } else if (arg == "--layers" && i + 1 < argc) {  // Fewer layers: a quick look.
@@ -135,9 +140,9 @@ int Run(int argc, char** argv) {
       for (absl::string_view b : absl::StrSplit(argv[++i], ','))
         batches.push_back(std::stoll(std::string(b)));
     } else {
-      std::fprintf(
-          stderr,
-          "usage: gpu_decode [--int8] [--context N] [--steps N] [--batches 1,8] [--layers N]\n");
+      std::fprintf(stderr,
+                   "usage: gpu_decode [--int8] [--serial_launches] [--context N] [--steps N] "
+                   "[--batches 1,8] [--layers N]\n");
       return 2;
     }
   }

@@ -5,7 +5,8 @@
 # beside the HBM floor measured in the same run and beside PyTorch (transformers with a
 # static cache) on the same card, eager, and compiled (torch.compile, CUDA graphs) at
 # batch 32 as far as the time allows. Targets: batch-1 bf16 within 1.3x of the
-# floor; batch 32 at least 1.5x PyTorch's tokens/s. Then the two attention kernels on
+# floor; batch 32 at least 1.5x PyTorch's tokens/s. Then batch 1 and 8 with serial
+# kernel launches (what overlapping them gains), the two attention kernels on
 # decode steps (gpu_attention), beside the copy bandwidth, and a decode step's kernels
 # profiled (ncu_summary.py). Writes $OUT/bench.md and prints it.
 set -uo pipefail
@@ -16,7 +17,7 @@ BATCHES=${BATCHES:-1,8,32,64}
 # The parts to run (a lease short of time runs fewer), in this order: what the targets
 # compare first (bf16 beside eager and compiled PyTorch), then the rest, so that a run cut
 # short keeps the figures that matter most.
-PARTS=${PARTS:-ours,torch,compiled,attention,profile,int8}
+PARTS=${PARTS:-ours,torch,compiled,serial,attention,profile,int8}
 part() { [[ ",$PARTS," == *",$1,"* ]]; }
 if part ours; then
   timeout 120 .device/bin/gpu_decode --batches "$BATCHES" >"$OUT/ours_bf16.txt" 2>"$OUT/ours_bf16.err"
@@ -28,6 +29,11 @@ fi
 if part compiled; then
   timeout "${COMPILE_TIMEOUT:-150}" python3 tools/bench/gpu_decode_torch.py --compile \
     --batches 32 >"$OUT/torch_compiled.txt" 2>"$OUT/torch_compiled.err"
+fi
+# What overlapped launches gain where kernels are small: batch 1 and 8 without them.
+if part serial; then
+  timeout 60 .device/bin/gpu_decode --serial_launches --batches 1,8 >"$OUT/ours_serial.txt" \
+    2>"$OUT/ours_serial.err"
 fi
 if part attention; then
   timeout 60 .device/bin/gpu_attention --batches "$BATCHES" >"$OUT/attention.txt" \
@@ -73,7 +79,10 @@ PY
   echo "decode attention, one layer ($(head -1 "$OUT/ours_bf16.txt"))"
   cat "$OUT/attention.txt" "$OUT/attention.err" 2>/dev/null
   echo
-  echo "decode-sized products timed by the backend (SkinnyGemm against cuBLASLt)"
+  echo "bf16 decode steps with serial kernel launches (gpu_decode --serial_launches)"
+  cat "$OUT/ours_serial.txt" 2>/dev/null
+  echo
+  echo "decode products timed by the backend (weight_products.h)"
   grep -ho 'timed a .*' "$OUT/ours_bf16.err"
   for batch in 1 32; do
     echo

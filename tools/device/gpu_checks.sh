@@ -33,6 +33,9 @@ for test in "$BIN"/*_test; do
   if [[ $status -ne 0 || $skipped -gt 0 ]]; then
     failed=$((failed + 1))
     echo "- FAIL $name (exit $status, $skipped skipped): $(grep -m3 -E 'Failure|error|needs a GPU' "$OUT/$name.log" | tr '\n' ' ')" >>"$REPORT"
+    # Whether overlapped kernel launches (kernels/common/launch.h) are the cause.
+    LLM_SERIAL_LAUNCHES=1 timeout 90 "$test" >"$OUT/$name.serial.log" 2>&1
+    echo "  with LLM_SERIAL_LAUNCHES=1: exit $?" >>"$REPORT"
   else
     echo "- ok $name ($passed tests)" >>"$REPORT"
   fi
