@@ -7,7 +7,7 @@
 // card the first time the shape ran outside a CUDA graph capture, with the L2 cache
 // overwritten before each run as a decode step finds it. Other steps' products (prefills,
 // whose token counts vary) follow fixed rules: cuBLASLt's heuristic for bf16; for INT8,
-// the INT8 kernel up to 40 tokens and widening past that.
+// the INT8 kernel for one pass (up to eight tokens) and widening past that.
 #ifndef LLM_ENGINE_BACKEND_CUDA_WEIGHT_PRODUCTS_H_
 #define LLM_ENGINE_BACKEND_CUDA_WEIGHT_PRODUCTS_H_
 
