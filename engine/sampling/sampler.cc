@@ -5,6 +5,17 @@
 
 namespace llm {
 
+namespace {
+
+// Most likely first. (An object, not a function: the sorts inline it.)
+struct Before {
+  bool operator()(const std::pair<float, int32_t>& a, const std::pair<float, int32_t>& b) const {
+    return a.first > b.first;
+  }
+};
+
+}  // namespace
+
 int32_t ArgMax(absl::Span<const float> logits) {
   // The largest value first, in independent lanes that compile to vector max
   // instructions (a vocabulary per sequence and step: std::max_element's one chain of
@@ -24,24 +35,53 @@ int32_t ArgMax(absl::Span<const float> logits) {
 
 int32_t Sampler::Sample(absl::Span<float> logits) {
   if (config_.temperature <= 0.0f || config_.top_k == 1) return ArgMax(logits);
-
-  // Candidates sorted by logit, most likely first; top-k cuts the list early.
   const size_t vocab = logits.size();
-  const size_t k = config_.top_k > 0 ? std::min<size_t>(config_.top_k, vocab) : vocab;
-  candidates_.resize(vocab);
-  for (size_t i = 0; i < vocab; ++i) candidates_[i] = {logits[i], static_cast<int32_t>(i)};
-  std::partial_sort(candidates_.begin(), candidates_.begin() + k, candidates_.end(),
-                    [](const auto& a, const auto& b) { return a.first > b.first; });
-  candidates_.resize(k);
-
-  // Softmax at the temperature.
-  const float max = candidates_[0].first;
-  float total = 0.0f;
-  for (auto& [value, id] : candidates_) {
-    value = std::exp((value - max) / config_.temperature);
-    total += value;
+  if (vocab == 0) return 0;
+  const float t = config_.temperature;
+  double total = 0.0;  // What the kept tokens' weights are normalized by.
+  if (config_.top_k > 0 && static_cast<size_t>(config_.top_k) < vocab) {
+    // The k largest logits, sorted; the softmax is over them alone.
+    const size_t k = config_.top_k;
+    candidates_.resize(vocab);
+    for (size_t i = 0; i < vocab; ++i) candidates_[i] = {logits[i], static_cast<int32_t>(i)};
+    std::partial_sort(candidates_.begin(), candidates_.begin() + k, candidates_.end(), Before());
+    candidates_.resize(k);
+    const float max = candidates_[0].first;
+    for (auto& [value, id] : candidates_) {
+      value = std::exp((value - max) / t);
+      total += value;
+    }
+  } else {
+    candidates_.clear();
+    // Every token's weight exp((logit − max) / T), in (0, 1], over its logit.
+    const float max = logits[ArgMax(logits)];
+    for (float& value : logits) {
+      value = std::exp((value - max) / t);
+      total += value;
+    }
+    // The tokens the filters can keep, which are all that need sorting: min-p keeps a
+    // weight of at least min_p (the top weight is 1); top-p keeps the fewest most likely
+    // tokens that reach top_p, never one below (1 − top_p) / vocab of the total, since
+    // all tokens below that hold less than 1 − top_p together (halved: rounding).
+    double floor = config_.min_p > 0.0f ? std::min(config_.min_p, 1.0f) : 0.0;
+    if (config_.top_p < 1.0f) floor = std::max(floor, 0.5 * (1.0 - config_.top_p) * total / vocab);
+    if (floor <= 0.0) {
+      // Plain temperature sampling: one draw against the running sum, in id order.
+      const double draw = std::uniform_real_distribution<double>(0.0, total)(rng_);
+      double cumulative = 0.0;
+      for (size_t i = 0; i < vocab; ++i) {
+        cumulative += logits[i];
+        if (draw < cumulative) return static_cast<int32_t>(i);
+      }
+      return ArgMax(logits);  // Only when rounding left the draw past the sum.
+    }
+    for (size_t i = 0; i < vocab; ++i) {
+      if (logits[i] >= floor) candidates_.push_back({logits[i], static_cast<int32_t>(i)});
+    }
+    if (candidates_.empty()) return ArgMax(logits);  // NaN logits.
+    std::sort(candidates_.begin(), candidates_.end(), Before());
   }
-  for (auto& candidate : candidates_) candidate.first /= total;
+  for (auto& candidate : candidates_) candidate.first = static_cast<float>(candidate.first / total);
 
   // min-p: drop tokens below min_p × the top probability. top-p: keep the smallest
   // prefix whose probabilities reach top_p.
