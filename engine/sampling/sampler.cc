@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/backend/cpu/vec.h"
+
 namespace llm {
 
 namespace {
@@ -13,6 +15,29 @@ struct Before {
     return a.first > b.first;
   }
 };
+
+// The token where the running sum of `weights` passes `draw`: whole chunks first, each
+// summed in independent lanes (vector adds), then the chunk that holds it one by one.
+int32_t Find(absl::Span<const float> weights, double draw) {
+  constexpr size_t kChunk = 256, kLanes = 16;
+  double cumulative = 0.0;
+  size_t i = 0;
+  for (; i + kChunk <= weights.size(); i += kChunk) {
+    float lanes[kLanes] = {};
+    for (size_t j = 0; j < kChunk; j += kLanes) {
+      for (size_t l = 0; l < kLanes; ++l) lanes[l] += weights[i + j + l];
+    }
+    double chunk = 0.0;
+    for (float lane : lanes) chunk += lane;
+    if (draw < cumulative + chunk) break;
+    cumulative += chunk;
+  }
+  for (; i < weights.size(); ++i) {
+    cumulative += weights[i];
+    if (draw < cumulative) return static_cast<int32_t>(i);
+  }
+  return ArgMax(weights);  // Only when rounding left the draw past the sum.
+}
 
 }  // namespace
 
@@ -53,12 +78,11 @@ int32_t Sampler::Sample(absl::Span<float> logits) {
     }
   } else {
     candidates_.clear();
-    // Every token's weight exp((logit − max) / T), in (0, 1], over its logit.
-    const float max = logits[ArgMax(logits)];
-    for (float& value : logits) {
-      value = std::exp((value - max) / t);
-      total += value;
-    }
+    // Every token's weight exp(logit / T − max / T), in (0, 1], over its logit.
+    const float inverse_t = 1.0f / t;
+    const float max = logits[ArgMax(logits)] * inverse_t;
+    for (float& value : logits) value *= inverse_t;
+    total = cpu::ExpInPlace(logits.data(), static_cast<int64_t>(vocab), max);
     // The tokens the filters can keep, which are all that need sorting: min-p keeps a
     // weight of at least min_p (the top weight is 1); top-p keeps the fewest most likely
     // tokens that reach top_p, never one below (1 − top_p) / vocab of the total, since
@@ -68,12 +92,7 @@ int32_t Sampler::Sample(absl::Span<float> logits) {
     if (floor <= 0.0) {
       // Plain temperature sampling: one draw against the running sum, in id order.
       const double draw = std::uniform_real_distribution<double>(0.0, total)(rng_);
-      double cumulative = 0.0;
-      for (size_t i = 0; i < vocab; ++i) {
-        cumulative += logits[i];
-        if (draw < cumulative) return static_cast<int32_t>(i);
-      }
-      return ArgMax(logits);  // Only when rounding left the draw past the sum.
+      return Find(logits, draw);
     }
     for (size_t i = 0; i < vocab; ++i) {
       if (logits[i] >= floor) candidates_.push_back({logits[i], static_cast<int32_t>(i)});
