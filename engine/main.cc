@@ -1,5 +1,6 @@
 // engine_server: loads the model MODEL_PATH names and serves llm.v1.Engine over gRPC.
 // Flags and wiring only; see README.md for the settings.
+#include <algorithm>
 #include <atomic>
 #include <string>
 #include <thread>
@@ -43,6 +44,9 @@ ABSL_FLAG(int64_t, kv_cache_mb, 0,
           "requests are limited to what it holds");
 ABSL_FLAG(int64_t, kv_block_tokens, llm::SchedulerLimits{}.kv_block_tokens,
           "positions per KV cache block, the unit of prefix reuse");
+ABSL_FLAG(int, sampling_threads, 0,
+          "threads the sequences of a step draw their tokens on; 0 (the default) is 1 on the "
+          "CPU (its cores are the forward pass's) and up to 8 on a GPU");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(30),
           "on SIGTERM, how long requests in flight may run before they are cancelled");
 
@@ -68,6 +72,10 @@ int Run(int argc, char** argv) {
   }
   if (absl::GetFlag(FLAGS_threads) < 1 || absl::GetFlag(FLAGS_threads) > 1024) {
     ExitWithError("--threads", absl::InvalidArgumentError("must be 1 to 1024"));
+  }
+  if (absl::GetFlag(FLAGS_sampling_threads) < 0 || absl::GetFlag(FLAGS_sampling_threads) > 1024) {
+    ExitWithError("--sampling_threads",
+                  absl::InvalidArgumentError("must be 0 (automatic) to 1024"));
   }
   if (absl::GetFlag(FLAGS_max_running) < 1) {
     ExitWithError("--max_running", absl::InvalidArgumentError("must be at least 1"));
@@ -144,7 +152,14 @@ int Run(int argc, char** argv) {
   std::unique_ptr<Backend> backend = ValueOrExit(std::move(created), "DEVICE");
   const DeviceDescription described = backend->Describe();
   LLM_LOG(INFO) << "computing on " << described.kind << " (" << described.name << ")";
-  engine_service.SetModel(std::move(loaded), std::move(backend), limits);
+  int sampling_threads = absl::GetFlag(FLAGS_sampling_threads);
+  if (sampling_threads == 0) {
+    sampling_threads =
+        described.kind == "cuda"
+            ? static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u))
+            : 1;
+  }
+  engine_service.SetModel(std::move(loaded), std::move(backend), limits, sampling_threads);
   ready = true;
   server->SetServing(true);
   LLM_LOG(INFO) << "serving " << source.served_name << " from " << source.path;

@@ -9,7 +9,7 @@
 
 namespace llm {
 EngineLoop::EngineLoop(const LoadedModel& model, std::unique_ptr<Backend> backend,
-                       const SchedulerLimits& limits)
+                       const SchedulerLimits& limits, int sampling_threads)
     : model_(model),
       limits_{std::max(1, limits.max_running), std::max(0, limits.max_queued),
               std::max<int64_t>(1, limits.step_tokens), limits.kv_cache_bytes,
@@ -29,6 +29,10 @@ EngineLoop::EngineLoop(const LoadedModel& model, std::unique_ptr<Backend> backen
                      << " tokens";
   }
   metrics_.kv_blocks_total.store(count);
+  if (sampling_threads > 1) {
+    sampling_pool_ = std::make_unique<cpu::ThreadPool>(sampling_threads);
+    LLM_LOG(INFO) << "sequences sample on " << sampling_threads << " threads";
+  }
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -144,6 +148,16 @@ void EngineLoop::Step() {
   }
 
   std::vector<std::unique_ptr<Sequence>> forked;
+  // Every sequence whose prompt is done draws its next token: first all of them choose
+  // (on the sampling threads when there are some: each touches its own sampler alone),
+  // then, in order, each takes its token and streams.
+  struct Draw {
+    Sequence* seq;
+    absl::Span<float> logits;
+    Sequence::NextToken next;
+  };
+  std::vector<Draw> draws;
+  std::vector<std::vector<float>> copies;  // Moving one keeps its buffer: spans stay valid.
   for (size_t s = 0; s < stepped.size(); ++s) {
     Sequence& seq = *stepped[s];
     const auto fed = static_cast<int64_t>(steps[s].tokens.size());
@@ -165,16 +179,27 @@ void EngineLoop::Step() {
     // Sampling may modify its row: every choice but the last takes a copy.
     const absl::Span<float> row = absl::MakeSpan(&step_logits[last_row[s] * vocab], vocab);
     for (Sequence* choice : choices) {
-      std::vector<float> copy;
       absl::Span<float> logits = row;
-      if (choice != choices.back()) {
-        copy.assign(row.begin(), row.end());
-        logits = absl::MakeSpan(copy);
-      }
-      const std::optional<llm::v1::FinishReason> reason =
-          choice->SampleNext(logits, model_, metrics_);
-      if (reason.has_value()) Finish(*choice, *reason);
+      if (choice != choices.back())
+        logits = absl::MakeSpan(copies.emplace_back(row.begin(), row.end()));
+      draws.push_back({choice, logits, {}});
     }
+  }
+  const std::vector<int32_t>& eos_ids = model_.model->config().eos_token_ids;
+  auto choose = [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i)
+      draws[i].next = draws[i].seq->Choose(draws[i].logits, eos_ids);
+  };
+  const auto count = static_cast<int64_t>(draws.size());
+  if (sampling_pool_ != nullptr && count > 1) {
+    sampling_pool_->ParallelFor(count, 1, choose);
+  } else {
+    choose(0, count);
+  }
+  for (Draw& draw : draws) {
+    const std::optional<llm::v1::FinishReason> reason =
+        draw.seq->Accept(draw.next, model_, metrics_);
+    if (reason.has_value()) Finish(*draw.seq, *reason);
   }
   for (auto& seq : forked) running_.push_back(std::move(seq));
   std::erase_if(running_, [](const auto& seq) { return seq->finished(); });

@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "engine/backend/backend.h"
+#include "engine/backend/cpu/thread_pool.h"
 #include "engine/kv_cache/block_manager.h"
 #include "engine/runtime/engine_metrics.h"
 #include "engine/runtime/generation.h"
@@ -41,9 +42,11 @@ class EngineLoop {
   // `model` must outlive the loop; `backend` computes its steps and holds the KV
   // cache's blocks of `limits.kv_block_tokens` positions. At most `limits.max_running`
   // sequences run at once, at most `limits.max_queued` more requests wait in arrival
-  // order, and one step feeds about `limits.step_tokens` tokens.
+  // order, and one step feeds about `limits.step_tokens` tokens. The sequences of a step
+  // sample on `sampling_threads` threads (the loop's own among them): a GPU's steps
+  // leave the CPU idle, where a vocabulary-wide draw per sequence adds up.
   EngineLoop(const LoadedModel& model, std::unique_ptr<Backend> backend,
-             const SchedulerLimits& limits);
+             const SchedulerLimits& limits, int sampling_threads = 1);
   ~EngineLoop();  // Finishes nothing: open streams end with FINISH_REASON_CANCELLED.
 
   EngineLoop(const EngineLoop&) = delete;
@@ -98,6 +101,7 @@ class EngineLoop {
   uint64_t arrivals_ ABSL_GUARDED_BY(mu_) = 0;
   int running_count_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::unique_ptr<cpu::ThreadPool> sampling_pool_;  // None with one sampling thread.
   std::thread thread_;
 };
 

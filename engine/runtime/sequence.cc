@@ -113,24 +113,31 @@ void Sequence::AddPromptLogprobs(const float* logits, int64_t count, int64_t voc
   }
 }
 
-std::optional<llm::v1::FinishReason> Sequence::SampleNext(absl::Span<float> logits,
-                                                          const LoadedModel& model,
-                                                          EngineMetrics& metrics) {
+Sequence::NextToken Sequence::Choose(absl::Span<float> logits,
+                                     const std::vector<int32_t>& eos_ids) {
   const Generation& g = request->generation;
-  const std::vector<int32_t>& eos_ids = model.model->config().eos_token_ids;
-  const Tokenizer& tokenizer = *model.tokenizer;
   ApplyLogitBias(g.logit_bias, logits);
   counts_.ApplyPenalties(g.penalties, logits);
   if (generated_ < g.min_tokens) {
     for (int32_t id : eos_ids) logits[id] = -INFINITY;
     for (int32_t id : g.stop_token_ids) logits[id] = -INFINITY;
   }
-  std::optional<TokenLogprobs> logprobs;
+  NextToken next;
   std::vector<float> for_logprobs;
   // Before temperature and filters.
   if (g.logprobs) for_logprobs.assign(logits.begin(), logits.end());
-  const int32_t token = sampler_.Sample(logits);
-  if (g.logprobs) logprobs = ComputeLogprobs(for_logprobs, token, g.top_logprobs);
+  next.token = sampler_.Sample(logits);
+  if (g.logprobs) next.logprobs = ComputeLogprobs(for_logprobs, next.token, g.top_logprobs);
+  return next;
+}
+
+std::optional<llm::v1::FinishReason> Sequence::Accept(const NextToken& next,
+                                                      const LoadedModel& model,
+                                                      EngineMetrics& metrics) {
+  const Generation& g = request->generation;
+  const std::vector<int32_t>& eos_ids = model.model->config().eos_token_ids;
+  const Tokenizer& tokenizer = *model.tokenizer;
+  const int32_t token = next.token;
   counts_.AddGenerated(token);
   tokens.push_back(token);
   ++generated_;
@@ -148,7 +155,9 @@ std::optional<llm::v1::FinishReason> Sequence::SampleNext(absl::Span<float> logi
     return llm::v1::FINISH_REASON_STOP;
   }
   output_.add_token_ids(token);
-  if (logprobs.has_value()) *output_.add_logprobs() = MakeLogprob(tokenizer, token, &*logprobs);
+  if (next.logprobs.has_value()) {
+    *output_.add_logprobs() = MakeLogprob(tokenizer, token, &*next.logprobs);
+  }
   const bool hidden = g.skip_special_tokens && tokenizer.IsSpecial(token);
   output_.mutable_text()->append(text_.Append(hidden ? "" : tokenizer.TokenBytes(token)));
   if (text_.matched_stop().has_value()) {

@@ -18,6 +18,7 @@
 #include "engine/runtime/loaded_model.h"
 #include "engine/runtime/response_stream.h"
 #include "engine/sampling/logits_processor.h"
+#include "engine/sampling/logprobs.h"
 #include "engine/sampling/sampler.h"
 #include "engine/sampling/text_stream.h"
 #include "llm/v1/engine.pb.h"
@@ -64,11 +65,19 @@ class Sequence {
   void AddPromptLogprobs(const float* logits, int64_t count, int64_t vocab,
                          const Tokenizer& tokenizer);
 
-  // Samples the next token from `logits` (this sequence's last position; modified) and
-  // streams what it makes ready. Returns the reason once the choice has ended (then call
-  // Finish).
-  std::optional<llm::v1::FinishReason> SampleNext(absl::Span<float> logits,
-                                                  const LoadedModel& model, EngineMetrics& metrics);
+  // A sampled token, and its log-probabilities when the request asked for them.
+  struct NextToken {
+    int32_t token = 0;
+    std::optional<TokenLogprobs> logprobs;
+  };
+  // Samples the next token from `logits` (this sequence's last position; modified), with
+  // the request's logit bias, penalties and minimum length (`eos_ids` are the model's).
+  // Touches this sequence's sampler alone: sequences may choose on several threads at once.
+  NextToken Choose(absl::Span<float> logits, const std::vector<int32_t>& eos_ids);
+  // Appends `next` and streams what it makes ready; on the engine loop's thread. Returns
+  // the reason once the choice has ended (then call Finish).
+  std::optional<llm::v1::FinishReason> Accept(const NextToken& next, const LoadedModel& model,
+                                              EngineMetrics& metrics);
 
   // Sends the choice's last output with `reason` (and `error`, for FINISH_REASON_ERROR);
   // the request's last choice also sends the usage, closes the stream and logs the

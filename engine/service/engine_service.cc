@@ -41,9 +41,9 @@ void FillToken(const Tokenizer& tokenizer, int32_t id, llm::v1::SpecialToken* to
 }  // namespace
 
 void EngineService::SetModel(std::unique_ptr<LoadedModel> model, std::unique_ptr<Backend> backend,
-                             const SchedulerLimits& limits) {
+                             const SchedulerLimits& limits, int sampling_threads) {
   model_ = std::move(model);
-  loop_ = std::make_unique<EngineLoop>(*model_, std::move(backend), limits);
+  loop_ = std::make_unique<EngineLoop>(*model_, std::move(backend), limits, sampling_threads);
   model_ready_.store(true);
 }
 

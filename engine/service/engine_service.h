@@ -25,9 +25,10 @@ class EngineService final : public llm::v1::Engine::Service {
   // The engine loop's Prometheus figures; empty while loading.
   std::string MetricsText() const;
 
-  // Publishes the loaded model and starts the engine loop on `backend`; called once.
+  // Publishes the loaded model and starts the engine loop on `backend` (sampling on
+  // `sampling_threads` threads); called once.
   void SetModel(std::unique_ptr<LoadedModel> model, std::unique_ptr<Backend> backend,
-                const SchedulerLimits& limits);
+                const SchedulerLimits& limits, int sampling_threads = 1);
 
   grpc::Status Tokenize(grpc::ServerContext* context, const llm::v1::TokenizeRequest* request,
                         llm::v1::TokenizeResponse* response) override;

@@ -1,8 +1,8 @@
 """The paged KV cache seen from a client: a shared prompt prefix is served from cached
 blocks with unchanged output, a pool too small for every running sequence still
 completes every request (preemption), a cancelled stream gives its blocks back, and
-n > 1 choices share one prompt. Outputs are checked against the CLI, which the model
-tests check against llama.cpp."""
+n > 1 choices share one prompt and draw the same tokens on several sampling threads as on
+one. Outputs are checked against the CLI, which the model tests check against llama.cpp."""
 
 import concurrent.futures
 import re
@@ -41,6 +41,15 @@ def start_engine(processes, stubs, *flags):
 
 def chat(question):
     return f"{SYSTEM}<|im_start|>user\n{question}<|im_end|>\n<|im_start|>assistant\n"
+
+
+def by_choice(stream):
+    """Each choice's token ids, by choice index."""
+    ids = {}
+    for response in stream:
+        for choice in response.choices:
+            ids.setdefault(choice.index, []).extend(choice.token_ids)
+    return ids
 
 
 def scrape(metrics_port):
@@ -134,13 +143,6 @@ def test_n_choices_share_the_prompt_and_stream_each_choice(processes, stubs):
             stopping=pb2.StoppingCriteria(max_tokens=16, ignore_eos=True))
         first, again = (list(stub.Generate(sampled, timeout=60)) for _ in range(2))
 
-    def by_choice(stream):
-        ids = {}
-        for response in stream:
-            for choice in response.choices:
-                ids.setdefault(choice.index, []).extend(choice.token_ids)
-        return ids
-
     # Greedy choices are the model's one greedy continuation.
     greedy_ids = cli_greedy(prompt, 16, ignore_eos=True)
     assert by_choice(responses) == {0: greedy_ids, 1: greedy_ids}
@@ -151,3 +153,26 @@ def test_n_choices_share_the_prompt_and_stream_each_choice(processes, stubs):
     assert all(len(ids) == 16 for ids in sampled_ids.values())
     assert len({tuple(ids) for ids in sampled_ids.values()}) > 1  # Seeded choices differ,
     assert by_choice(again) == sampled_ids  # and the seed reproduces all of them.
+
+
+def test_sampling_threads_draw_what_one_thread_draws(processes, stubs):
+    """Seeded sampling is the same whether a step's sequences (here four choices of each
+    request, with top-p) draw their tokens on one thread or on four (--sampling_threads,
+    which a GPU engine uses by default)."""
+    pb2, _ = stubs
+    prompts = ["Once upon a time,", "The capital of France is", "def fibonacci(n):"]
+
+    def sample(threads):
+        channel, stub, _ = start_engine(processes, stubs, f"--sampling_threads={threads}")
+        with channel:
+            return [by_choice(stub.Generate(pb2.GenerateRequest(
+                text=prompt, n=4,
+                sampling=pb2.SamplingParams(temperature=1.0, top_p=0.9, seed=11 + i),
+                stopping=pb2.StoppingCriteria(max_tokens=12, ignore_eos=True)), timeout=60))
+                for i, prompt in enumerate(prompts)]
+
+    one = sample(1)
+    assert all(sorted(choices) == [0, 1, 2, 3] for choices in one)
+    assert all(len({tuple(ids) for ids in choices.values()}) > 1 for choices in one)
+    assert sample(4) == one
+

@@ -19,6 +19,7 @@ from conftest import ENGINE, default_model_path, run_to_exit
         (["--metrics_listen=:9090"], {}, "--metrics_listen: invalid address ':9090': empty host"),
         (["--shutdown_grace=soon"], {}, "shutdown_grace"),
         (["--kv_cache_mb=-1"], {}, "--kv_cache_mb: must be 0 (automatic) to 2^30"),
+        (["--sampling_threads=-2"], {}, "--sampling_threads: must be 0 (automatic) to 1024"),
         (["positional"], {}, "unexpected 'positional'"),
         ([], {"USE_INT": "int8"}, "USE_INT='int8': expected true or false"),
         ([], {"TUNA_STREAM_CB_STEP": "0"}, "TUNA_STREAM_CB_STEP='0'"),
