@@ -1,6 +1,10 @@
 #include "engine/sampling/logprobs.h"
 
+#include <algorithm>
 #include <cmath>
+#include <numeric>
+#include <random>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -26,6 +30,31 @@ TEST(LogprobsTest, StableForLargeLogitsAndSumsToOne) {
   for (int i = 0; i < 1000; ++i) total += std::exp(ComputeLogprobs(logits, i, 0).chosen);
   EXPECT_NEAR(total, 1.0, 1e-4);
   EXPECT_TRUE(ComputeLogprobs(logits, 0, 0).top.empty());
+}
+
+// A vocabulary-sized row with many ties: the 20 alternatives and every log-probability
+// match a float64 log-softmax and a full sort (ties to the lower id) done here.
+TEST(LogprobsTest, AVocabularyRowMatchesAFullSortInDouble) {
+  constexpr int kVocab = 49152;
+  std::mt19937 rng(4);
+  std::uniform_int_distribution<int> level(-400, 40);  // Logits in steps of 0.05: many ties.
+  std::vector<float> logits(kVocab);
+  for (float& x : logits) x = 0.05f * level(rng);
+  double max = -INFINITY, sum = 0;
+  for (float x : logits) max = std::max<double>(max, x);
+  for (float x : logits) sum += std::exp(x - max);
+  const double log_z = max + std::log(sum);
+  std::vector<int32_t> order(kVocab);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int32_t a, int32_t b) { return logits[a] > logits[b]; });
+  const TokenLogprobs lp = ComputeLogprobs(logits, 777, 20);
+  EXPECT_NEAR(lp.chosen, logits[777] - log_z, 1e-5);
+  ASSERT_EQ(lp.top.size(), 20u);
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(lp.top[i].first, order[i]) << "rank " << i;
+    EXPECT_NEAR(lp.top[i].second, logits[order[i]] - log_z, 1e-5) << "rank " << i;
+  }
 }
 
 }  // namespace

@@ -35,20 +35,38 @@ __m256 Exp8(__m256 x) {
   return _mm256_mul_ps(p, _mm256_castsi256_ps(exponent));
 }
 
+// Σ exp(x[i] − shift), storing each term in out[i] when kStore. The lanes' float sums
+// move into a double every 1024 elements, so that a vocabulary-long sum keeps its digits.
+template <bool kStore>
+double ExpSum(const float* x, float* out, int64_t n, float shift) {
+  const __m256 vshift = _mm256_set1_ps(shift);
+  double total = 0.0;
+  int64_t i = 0;
+  while (i + 8 <= n) {
+    __m256 sum = _mm256_setzero_ps();
+    for (const int64_t end = std::min(n - 7, i + 1024); i < end; i += 8) {
+      const __m256 e = Exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), vshift));
+      if constexpr (kStore) _mm256_storeu_ps(out + i, e);
+      sum = _mm256_add_ps(sum, e);
+    }
+    total += HorizontalSum(sum);
+  }
+  for (; i < n; ++i) {
+    const float e = std::exp(x[i] - shift);
+    if constexpr (kStore) out[i] = e;
+    total += e;
+  }
+  return total;
+}
+
 }  // namespace
 
 float ExpInPlace(float* x, int64_t n, float shift) {
-  const __m256 vshift = _mm256_set1_ps(shift);
-  __m256 sum = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m256 e = Exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), vshift));
-    _mm256_storeu_ps(x + i, e);
-    sum = _mm256_add_ps(sum, e);
-  }
-  float total = HorizontalSum(sum);
-  for (; i < n; ++i) total += (x[i] = std::exp(x[i] - shift));
-  return total;
+  return static_cast<float>(ExpSum<true>(x, x, n, shift));
+}
+
+double SumExp(const float* x, int64_t n, float shift) {
+  return ExpSum<false>(x, nullptr, n, shift);
 }
 
 void FloatToHalf(const float* x, int64_t n, Half* out) {

@@ -29,6 +29,9 @@ void RmsNorm(const float* x, const float* weight, float eps, int64_t n, float* o
 // (Cephes' expf) accurate to about 1e-7 relative, for x[i] - shift ≤ 88.
 float ExpInPlace(float* x, int64_t n, float shift);
 
+// Σ exp(x[i] − shift) with the same exponential, summed in double over float blocks.
+double SumExp(const float* x, int64_t n, float shift);
+
 // x = softmax(x), in place, stable (subtracts the max).
 void Softmax(float* x, int64_t n);
 

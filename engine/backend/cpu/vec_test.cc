@@ -25,6 +25,10 @@ TEST(VecTest, ExpMatchesLibm) {
     ASSERT_GE(y[i], 0.0f);
   }
   EXPECT_NEAR(sum, expected_sum, 1e-6 * expected_sum);
+  // The same sum without storing the terms (x is about 8760 long: blocks of 1024 and a
+  // tail).
+  EXPECT_NEAR(SumExp(x.data(), static_cast<int64_t>(x.size()), 1.5f), expected_sum,
+              1e-6 * expected_sum);
 }
 
 TEST(VecTest, SiluMulMatchesTheFormula) {
