@@ -26,7 +26,8 @@ void Axpy(float alpha, const float* x, float* y, int64_t n);
 void RmsNorm(const float* x, const float* weight, float eps, int64_t n, float* out);
 
 // x[i] = exp(x[i] - shift), in place; returns Σ x[i]. The exponential is a polynomial
-// (Cephes' expf) accurate to about 1e-7 relative, for x[i] - shift ≤ 88.
+// (Cephes' expf) accurate to about 1e-7 relative, for x[i] - shift ≤ 88, and exactly 0
+// below −87.3 (a −∞ mask, or NaN).
 float ExpInPlace(float* x, int64_t n, float shift);
 
 // Σ exp(x[i] − shift) with the same exponential, summed in double over float blocks.

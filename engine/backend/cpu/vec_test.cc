@@ -31,6 +31,17 @@ TEST(VecTest, ExpMatchesLibm) {
               1e-6 * expected_sum);
 }
 
+TEST(VecTest, AnInfiniteMaskWeighsNothing) {
+  std::vector<float> x(16, 0.5f);
+  x[3] = -INFINITY;
+  x[12] = -INFINITY;  // In the vector body and in the tail.
+  x.resize(13);
+  const float sum = ExpInPlace(x.data(), static_cast<int64_t>(x.size()), 0.5f);
+  EXPECT_EQ(x[3], 0.0f);
+  EXPECT_EQ(x[12], 0.0f);
+  EXPECT_FLOAT_EQ(sum, 11.0f);
+}
+
 TEST(VecTest, SiluMulMatchesTheFormula) {
   // Gates from −120 to 120 (past e^±88, where float exp overflows) and a tail that is not
   // a multiple of eight.
