@@ -37,38 +37,40 @@ __m256 Exp8(__m256 x) {
   return _mm256_and_ps(_mm256_mul_ps(p, _mm256_castsi256_ps(exponent)), in_range);
 }
 
-// Σ exp(x[i] − shift), storing each term in out[i] when kStore. The lanes' float sums
-// move into a double every 1024 elements, so that a vocabulary-long sum keeps its digits.
+// The eight lanes' sums of exp(x[i] − shift) over [begin, end) (a multiple of eight
+// long), storing each term in out[i] when kStore.
 template <bool kStore>
-double ExpSum(const float* x, float* out, int64_t n, float shift) {
+__m256 ExpLanes(const float* x, float* out, int64_t begin, int64_t end, float shift) {
   const __m256 vshift = _mm256_set1_ps(shift);
-  double total = 0.0;
-  int64_t i = 0;
-  while (i + 8 <= n) {
-    __m256 sum = _mm256_setzero_ps();
-    for (const int64_t end = std::min(n - 7, i + 1024); i < end; i += 8) {
-      const __m256 e = Exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), vshift));
-      if constexpr (kStore) _mm256_storeu_ps(out + i, e);
-      sum = _mm256_add_ps(sum, e);
-    }
-    total += HorizontalSum(sum);
+  __m256 sum = _mm256_setzero_ps();
+  for (int64_t i = begin; i < end; i += 8) {
+    const __m256 e = Exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), vshift));
+    if constexpr (kStore) _mm256_storeu_ps(out + i, e);
+    sum = _mm256_add_ps(sum, e);
   }
-  for (; i < n; ++i) {
-    const float e = std::exp(x[i] - shift);
-    if constexpr (kStore) out[i] = e;
-    total += e;
-  }
-  return total;
+  return sum;
 }
 
 }  // namespace
 
 float ExpInPlace(float* x, int64_t n, float shift) {
-  return static_cast<float>(ExpSum<true>(x, x, n, shift));
+  const int64_t body = n / 8 * 8;
+  float total = HorizontalSum(ExpLanes<true>(x, x, 0, body, shift));
+  for (int64_t i = body; i < n; ++i) total += (x[i] = std::exp(x[i] - shift));
+  return total;
 }
 
 double SumExp(const float* x, int64_t n, float shift) {
-  return ExpSum<false>(x, nullptr, n, shift);
+  // The lanes' float sums move into a double every 1024 elements, so that a
+  // vocabulary-long sum keeps its digits.
+  constexpr int64_t kBlock = 1024;
+  const int64_t body = n / 8 * 8;
+  double total = 0.0;
+  for (int64_t i = 0; i < body; i += kBlock) {
+    total += HorizontalSum(ExpLanes<false>(x, nullptr, i, std::min(i + kBlock, body), shift));
+  }
+  for (int64_t i = body; i < n; ++i) total += std::exp(x[i] - shift);
+  return total;
 }
 
 void FloatToHalf(const float* x, int64_t n, Half* out) {
