@@ -180,15 +180,17 @@ void EngineLoop::Step() {
     const absl::Span<float> row = absl::MakeSpan(&step_logits[last_row[s] * vocab], vocab);
     for (Sequence* choice : choices) {
       absl::Span<float> logits = row;
-      if (choice != choices.back())
+      if (choice != choices.back()) {
         logits = absl::MakeSpan(copies.emplace_back(row.begin(), row.end()));
+      }
       draws.push_back({choice, logits, {}});
     }
   }
   const std::vector<int32_t>& eos_ids = model_.model->config().eos_token_ids;
   auto choose = [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i)
+    for (int64_t i = begin; i < end; ++i) {
       draws[i].next = draws[i].seq->Choose(draws[i].logits, eos_ids);
+    }
   };
   const auto count = static_cast<int64_t>(draws.size());
   if (sampling_pool_ != nullptr && count > 1) {

@@ -26,7 +26,7 @@ namespace {
 using kernels::DeviceBuffer;
 
 constexpr kernels::DType kAct = kGpuActivations;
-constexpr size_t kActBytes = 2;
+constexpr size_t kActBytes = kGpuActivationBytes;
 
 uint16_t ToBf16(float x) {
   if (std::isnan(x)) return 0x7fc0;

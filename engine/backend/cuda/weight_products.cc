@@ -28,7 +28,8 @@ absl::StatusOr<std::unique_ptr<WeightProducts>> WeightProducts::Create(int64_t w
   std::unique_ptr<WeightProducts> products(new WeightProducts());
   ASSIGN_OR_RETURN(products->gemm_, kernels::CublasLtGemm::Create());
   if (widening_elements > 0) {
-    ASSIGN_OR_RETURN(products->widened_, DeviceBuffer::Allocate(widening_elements * 2));
+    ASSIGN_OR_RETURN(products->widened_,
+                     DeviceBuffer::Allocate(widening_elements * kGpuActivationBytes));
   }
   return products;
 }
@@ -117,7 +118,8 @@ absl::StatusOr<WeightProducts::Way> WeightProducts::TimeWays(const GpuMatrix& w,
            absl::StrCat(int8 ? "widened and " : "", "cuBLASLt ", widen_us + tuning.best_us,
                         " us (the fastest of its ", tuning.tried, " candidates; its first choice ",
                         widen_us + tuning.first_us, " us)"));
-  if (int8 ? tokens <= kInt8KernelTokens : tokens <= kernels::kSkinnyGemmTokens) {
+  // The weight-streaming kernels, over one pass of tokens (both take eight).
+  if (tokens <= kInt8KernelTokens) {
     const Way way = int8 ? Way::kInt8 : Way::kSkinnyGemm;
     ASSIGN_OR_RETURN(const float us,
                      time([&] { return RunWay(way, w, x, y, tokens, bias, stream); }));

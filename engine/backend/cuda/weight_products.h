@@ -11,6 +11,7 @@
 #ifndef LLM_ENGINE_BACKEND_CUDA_WEIGHT_PRODUCTS_H_
 #define LLM_ENGINE_BACKEND_CUDA_WEIGHT_PRODUCTS_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <tuple>
@@ -26,6 +27,7 @@ namespace llm {
 // Activations, weights and the KV cache on the GPU: bf16 has f32's range, so no model
 // overflows.
 inline constexpr kernels::DType kGpuActivations = kernels::DType::kBF16;
+inline constexpr size_t kGpuActivationBytes = 2;
 
 // A weight matrix on the GPU: bf16 rows, or INT8 rows with one f32 scale per row.
 struct GpuMatrix {
